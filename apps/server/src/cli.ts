@@ -1,0 +1,91 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, configurationMarkdown, loadConfig } from './config.ts';
+import { migrate } from './db/migrate.ts';
+import { seedDemo } from './seed/demo.ts';
+import { connect, start } from './server.ts';
+
+const HELP = `dosewise <command> [options]
+
+  start [--dev]                  start the server (API and web app on one port); --dev serves the web app from Vite
+  migrate                        apply database migrations and exit
+  seed [--people N] [--seed S]   build the demo dataset (deterministic for the same S)
+  bench <scenario> [--db postgres|pglite] [--seconds N] [--connections N]
+                                 run a benchmark scenario (see docs/benchmarks.md)
+  openapi [--out FILE]           print the OpenAPI document (or write FILE as TypeScript types with --out *.d.ts)
+  config-doc                     print docs/configuration.md from the configuration schema
+
+Environment: see docs/configuration.md (PORT, DOSEWISE_DATA_DIR, DATABASE_URL, ...).`;
+
+async function main(argv: string[]) {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start': {
+      const { values } = parseArgs({ args: rest, options: { dev: { type: 'boolean', default: false } } });
+      const config = loadConfig(values.dev ? { DOSEWISE_MODE: 'development', ...process.env } : process.env);
+      await start(config, { dev: values.dev ?? false });
+      return;
+    }
+    case 'migrate': {
+      const database = await connect(loadConfig());
+      const applied = await migrate(database.db);
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+      await database.close();
+      return;
+    }
+    case 'seed': {
+      const config = loadConfig();
+      const { values } = parseArgs({ args: rest, options: { people: { type: 'string' }, seed: { type: 'string' } } });
+      const people = values.people === undefined ? config.SEED_PEOPLE : Number(values.people);
+      const seed = values.seed === undefined ? config.SEED_RANDOM : Number(values.seed);
+      if (!Number.isInteger(people) || people < 0 || !Number.isInteger(seed) || seed < 0) {
+        throw new UsageError('--people and --seed take whole numbers of 0 or more');
+      }
+      const database = await connect(config);
+      await migrate(database.db);
+      const t = Date.now();
+      await seedDemo(database, { people, seed, log: (m) => console.log(m) });
+      console.log(`seeded in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      await database.close();
+      return;
+    }
+    case 'bench': {
+      const { runBench } = await import('../bench/run.ts');
+      await runBench(rest);
+      return;
+    }
+    case 'openapi': {
+      const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } } });
+      const { openApiDocument, openApiTypes } = await import('./openapi.ts');
+      const doc = await openApiDocument();
+      if (values.out) writeFileSync(values.out, values.out.endsWith('.ts') ? await openApiTypes(doc) : JSON.stringify(doc, null, 2) + '\n');
+      else process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+      return;
+    }
+    case 'config-doc':
+      process.stdout.write(configurationMarkdown());
+      return;
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(HELP);
+      return;
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    console.error(`dosewise: ${(err as Error).message}\n\n${HELP}`);
+    process.exit(2);
+  }
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,184 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/**
+ * The one configuration schema. Every variable carries a description; `docs/configuration.md` is
+ * generated from it (`npx dosewise config-doc`) and a test keeps the two in step.
+ * Secrets have no defaults: in production mode a missing secret stops the start; in demo and
+ * development modes they are generated once into the data directory and reused.
+ */
+const Mode = Type.Union([Type.Literal('demo'), Type.Literal('development'), Type.Literal('production'), Type.Literal('test')]);
+
+const IntString = (description: string, def: number, min = 0) =>
+  Type.Integer({ description, default: def, minimum: min });
+
+export const ConfigSchema = Type.Object({
+  DOSEWISE_MODE: Type.Optional(
+    Type.Union([Mode], {
+      description:
+        'Run mode: `demo` (embedded database, demo dataset seeded on first start), `development` (Vite dev server, generated keys), `production` (every secret must be given), `test`. Default: `production` when NODE_ENV=production, else `demo`.',
+    }),
+  ),
+  PORT: IntString('TCP port of the HTTP server (API and web app on one port).', 3000, 0),
+  HOST: Type.String({ description: 'Address the HTTP server listens on.', default: '0.0.0.0' }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      description: 'External base URL of this deployment (used in links and certificate issuer URLs). Default: http://localhost:PORT.',
+    }),
+  ),
+  DOSEWISE_DATA_DIR: Type.String({
+    description: 'Directory for the embedded database, generated keys and caches.',
+    default: './data',
+  }),
+  DATABASE_URL: Type.Optional(
+    Type.String({
+      description: 'PostgreSQL server connection string (15 or newer). When unset, the embedded PGlite database under DOSEWISE_DATA_DIR is used.',
+    }),
+  ),
+  DATABASE_READ_URL: Type.Optional(
+    Type.String({ description: 'Optional read replica for read-only queries (reports, availability, reference data reads).' }),
+  ),
+  DATABASE_POOL_SIZE: IntString('Connections per pool to a PostgreSQL server.', 20, 1),
+  DATABASE_STATEMENT_TIMEOUT_MS: IntString('statement_timeout set on every server connection, in milliseconds.', 15000, 100),
+  DOSEWISE_TOKEN_SECRET: Type.Optional(
+    Type.String({ minLength: 32, description: 'Secret (at least 32 characters) that signs staff access tokens. Required in production.' }),
+  ),
+  DOSEWISE_DATA_KEY: Type.Optional(
+    Type.String({
+      pattern: '^[0-9a-fA-F]{64}$',
+      description: 'AES-256-GCM key (64 hex characters) that encrypts national ID numbers and phone numbers at rest. Required in production.',
+    }),
+  ),
+  DOSEWISE_INDEX_KEY: Type.Optional(
+    Type.String({
+      pattern: '^[0-9a-fA-F]{64}$',
+      description: 'HMAC-SHA-256 key (64 hex characters) for the blind indexes used to look up and de-duplicate identifiers. Required in production.',
+    }),
+  ),
+  ACCESS_TOKEN_TTL_S: IntString('Lifetime of a staff access token, in seconds.', 900, 30),
+  REFRESH_TOKEN_TTL_S: IntString('Lifetime of a staff refresh token (the sign-in session), in seconds.', 12 * 3600, 60),
+  LOGIN_MAX_FAILURES: IntString('Failed sign-ins in a row after which a staff account is locked.', 5, 1),
+  LOGIN_LOCKOUT_S: IntString('How long a locked staff account stays locked, in seconds.', 900, 1),
+  CORS_ORIGINS: Type.String({
+    description: 'Comma-separated list of origins allowed to call the API from a browser (empty: same origin only).',
+    default: '',
+  }),
+  RATE_LIMIT_MAX: IntString('Default requests per minute per client address on routes that opt in to rate limiting.', 600, 1),
+  BODY_LIMIT_BYTES: IntString('Largest request body accepted, in bytes.', 1_048_576, 1024),
+  IMPORT_BODY_LIMIT_BYTES: IntString('Largest CSV import body accepted, in bytes.', 20 * 1_048_576, 1024),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { description: 'pino log level.', default: 'info' },
+  ),
+  TRUST_PROXY: Type.Boolean({ description: 'Trust X-Forwarded-* headers from a load balancer.', default: false }),
+  SEED_PEOPLE: IntString('People in the demo national ID registry stand-in seeded on the first demo start.', 20000, 0),
+  SEED_RANDOM: IntString('Random seed of the demo dataset (the same seed gives the same dataset).', 1, 0),
+});
+
+export type ConfigInput = Static<typeof ConfigSchema>;
+export type RunMode = Static<typeof Mode>;
+
+export interface Config extends Omit<ConfigInput, 'DOSEWISE_MODE' | 'DOSEWISE_TOKEN_SECRET' | 'DOSEWISE_DATA_KEY' | 'DOSEWISE_INDEX_KEY' | 'PUBLIC_URL'> {
+  DOSEWISE_MODE: RunMode;
+  DOSEWISE_TOKEN_SECRET: string;
+  DOSEWISE_DATA_KEY: string;
+  DOSEWISE_INDEX_KEY: string;
+  PUBLIC_URL: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const SECRETS = ['DOSEWISE_TOKEN_SECRET', 'DOSEWISE_DATA_KEY', 'DOSEWISE_INDEX_KEY'] as const;
+
+function coerce(env: Record<string, string | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(ConfigSchema.properties) as [string, TSchema][]) {
+    const raw = env[key];
+    if (raw === undefined || raw === '') continue;
+    const type = (schema as { type?: string }).type;
+    if (type === 'integer') out[key] = /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
+    else if (type === 'boolean') out[key] = raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+    else out[key] = raw;
+  }
+  return out;
+}
+
+/** Reads, validates and completes the configuration. Throws ConfigError with every problem listed. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input = Value.Default(ConfigSchema, coerce(env)) as Record<string, unknown>;
+  const errors = [...Value.Errors(ConfigSchema, input)].map((e) => `${e.path.slice(1) || '(root)'}: ${e.message}`);
+  if (errors.length) throw new ConfigError(`Invalid configuration:\n  ${errors.join('\n  ')}`);
+  const parsed = input as ConfigInput;
+  const mode: RunMode = parsed.DOSEWISE_MODE ?? (env.NODE_ENV === 'production' ? 'production' : 'demo');
+  const dataDir = path.resolve(parsed.DOSEWISE_DATA_DIR);
+  const secrets: Record<(typeof SECRETS)[number], string | undefined> = {
+    DOSEWISE_TOKEN_SECRET: parsed.DOSEWISE_TOKEN_SECRET,
+    DOSEWISE_DATA_KEY: parsed.DOSEWISE_DATA_KEY,
+    DOSEWISE_INDEX_KEY: parsed.DOSEWISE_INDEX_KEY,
+  };
+  const missing = SECRETS.filter((s) => !secrets[s]);
+  if (missing.length) {
+    if (mode === 'production') {
+      throw new ConfigError(
+        `Production mode needs these secrets, and they are not set: ${missing.join(', ')}. ` +
+          'See docs/configuration.md for what each one is and how to make one.',
+      );
+    }
+    Object.assign(secrets, generatedKeys(dataDir));
+  }
+  return {
+    ...parsed,
+    DOSEWISE_MODE: mode,
+    DOSEWISE_DATA_DIR: dataDir,
+    PUBLIC_URL: (parsed.PUBLIC_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/$/, ''),
+    DOSEWISE_TOKEN_SECRET: secrets.DOSEWISE_TOKEN_SECRET!,
+    DOSEWISE_DATA_KEY: secrets.DOSEWISE_DATA_KEY!,
+    DOSEWISE_INDEX_KEY: secrets.DOSEWISE_INDEX_KEY!,
+  };
+}
+
+/** Keys for demo and development: made once into the data directory, then reused, so data stays readable. */
+function generatedKeys(dataDir: string): Record<(typeof SECRETS)[number], string> {
+  const file = path.join(dataDir, 'keys.json');
+  if (existsSync(file)) {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<(typeof SECRETS)[number], string>;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const keys = {
+    DOSEWISE_TOKEN_SECRET: randomBytes(32).toString('base64url'),
+    DOSEWISE_DATA_KEY: randomBytes(32).toString('hex'),
+    DOSEWISE_INDEX_KEY: randomBytes(32).toString('hex'),
+  };
+  writeFileSync(file, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+  return keys;
+}
+
+/** Markdown table of every variable, for docs/configuration.md. */
+export function configurationMarkdown(): string {
+  const rows = Object.entries(ConfigSchema.properties).map(([key, schema]) => {
+    const s = schema as { description?: string; default?: unknown };
+    const def = s.default === undefined ? '' : `\`${String(s.default)}\``;
+    return `| \`${key}\` | ${def} | ${s.description ?? ''} |`;
+  });
+  return [
+    '# Configuration',
+    '',
+    'Every setting is an environment variable, validated at start-up against one schema',
+    '(`apps/server/src/config.ts`); a bad value stops the start with a message naming it.',
+    'This page is generated from that schema by `npx dosewise config-doc`; a test keeps it in step.',
+    '',
+    'In `production` mode the three secrets must be given; in `demo` and `development` mode they are',
+    'generated once into `DOSEWISE_DATA_DIR/keys.json` and reused. Make one with',
+    '`node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'hex\'))"`.',
+    '',
+    '| variable | default | description |',
+    '| --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+}

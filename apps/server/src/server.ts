@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from './config.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { buildApp, WEB_ROOT } from './http/app.ts';
+import { DEMO_PASSWORD, DEMO_USERS, isSeeded, seedDemo } from './seed/demo.ts';
+
+export async function connect(config: Config): Promise<Database> {
+  return openDatabase({
+    url: config.DATABASE_URL,
+    readUrl: config.DATABASE_READ_URL,
+    dataDir: config.DOSEWISE_DATA_DIR,
+    poolSize: config.DATABASE_POOL_SIZE,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+  });
+}
+
+/** Builds the web app once when its built assets are missing (a fresh clone). */
+export async function ensureWebBuilt(log: (m: string) => void) {
+  if (existsSync(path.join(WEB_ROOT, 'dist', 'index.html'))) return;
+  log('building the web app (first start only)...');
+  const { build } = await import('vite');
+  await build({ root: WEB_ROOT, logLevel: 'warn' });
+}
+
+export async function start(config: Config, opts: { dev?: boolean } = {}) {
+  const say = (m: string) => process.stdout.write(`${m}\n`);
+  const database = await connect(config);
+  const applied = await migrate(database.db);
+  if (applied.length) say(`migrations applied: ${applied.join(', ')}`);
+  if (config.DOSEWISE_MODE === 'demo' && !(await isSeeded(database.db))) {
+    say(`seeding the demo dataset (${config.SEED_PEOPLE} people)...`);
+    await seedDemo(database, { people: config.SEED_PEOPLE, seed: config.SEED_RANDOM, log: (m) => say(`  ${m}`) });
+  }
+  if (!opts.dev) await ensureWebBuilt(say);
+  const app = await buildApp({ config, database, web: opts.dev ? 'vite' : 'static' });
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    const timer = setTimeout(() => process.exit(1), 15_000).unref();
+    try {
+      await app.close();
+      await database.close();
+    } finally {
+      clearTimeout(timer);
+    }
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://localhost:${port}`;
+  say('');
+  say(`Dosewise is running at ${url}  (${database.kind === 'pglite' ? `embedded database in ${config.DOSEWISE_DATA_DIR}` : 'PostgreSQL server'}, mode ${config.DOSEWISE_MODE})`);
+  say(`  console: ${url}/console   API docs: ${url}/api/docs   health: ${url}/health/ready`);
+  if (config.DOSEWISE_MODE === 'demo') {
+    say(`  demo sign-in (password "${DEMO_PASSWORD}" for each):`);
+    for (const u of DEMO_USERS) say(`    ${u.username.padEnd(12)} ${u.label}`);
+  }
+  return { app, database };
+}
