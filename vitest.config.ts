@@ -11,12 +11,14 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['packages/*/test/**/*.test.ts', 'apps/server/test/unit/**/*.test.ts'],
         },
       },
       {
         test: {
           name: 'db',
+          sequence: { groupOrder: 1 },
           include: ['apps/server/test/db/**/*.test.ts'],
           globalSetup: ['apps/server/test/support/global-setup.ts'],
           testTimeout: 60_000,
@@ -28,6 +30,7 @@ export default defineConfig({
       {
         test: {
           name: 'browser',
+          sequence: { groupOrder: 2 },
           include: ['apps/server/test/browser/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

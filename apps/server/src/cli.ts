@@ -7,11 +7,13 @@ import { connect, start } from './server.ts';
 
 const HELP = `dosewise <command> [options]
 
-  start [--dev]                  start the server (API and web app on one port); --dev serves the web app from Vite
+  start [--dev] [--api-only]     start the server (API and web app on one port); --dev serves the web app from Vite
   migrate                        apply database migrations and exit
   seed [--people N] [--seed S]   build the demo dataset (deterministic for the same S)
   bench <scenario> [--db postgres|pglite] [--seconds N] [--connections N]
                                  run a benchmark scenario (see docs/benchmarks.md)
+  nid-sim                        run the national ID registry simulator (demo; SEED_PEOPLE, SEED_RANDOM, NID_SIM_PORT)
+  worker                         run the background workers (SMS delivery, jobs) in a process of their own
   openapi [--out FILE]           print the OpenAPI document (or write FILE as TypeScript types with --out *.d.ts)
   config-doc                     print docs/configuration.md from the configuration schema
 
@@ -21,9 +23,9 @@ async function main(argv: string[]) {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start': {
-      const { values } = parseArgs({ args: rest, options: { dev: { type: 'boolean', default: false } } });
+      const { values } = parseArgs({ args: rest, options: { dev: { type: 'boolean', default: false }, 'api-only': { type: 'boolean', default: false } } });
       const config = loadConfig(values.dev ? { DOSEWISE_MODE: 'development', ...process.env } : process.env);
-      await start(config, { dev: values.dev ?? false });
+      await start(config, { dev: values.dev ?? false, apiOnly: values['api-only'] ?? false });
       return;
     }
     case 'migrate': {
@@ -60,6 +62,31 @@ async function main(argv: string[]) {
       const doc = await openApiDocument();
       if (values.out) writeFileSync(values.out, values.out.endsWith('.ts') ? await openApiTypes(doc) : JSON.stringify(doc, null, 2) + '\n');
       else process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+      return;
+    }
+    case 'nid-sim': {
+      const config = loadConfig();
+      const { runRegistrySimulator } = await import('./registry/simulator.ts');
+      await runRegistrySimulator({ port: config.NID_SIM_PORT, host: '127.0.0.1', people: config.SEED_PEOPLE, seed: config.SEED_RANDOM });
+      return;
+    }
+    case 'worker': {
+      const config = loadConfig();
+      if (!config.NID_REGISTRY_URL) throw new UsageError('a separate worker process needs NID_REGISTRY_URL (the demo simulator lives with `dosewise start`)');
+      const database = await connect(config);
+      const { createServices } = await import('./services.ts');
+      const pino = (await import('pino')).default;
+      const log = pino({ level: config.LOG_LEVEL });
+      const services = await createServices(config, database, { log });
+      const workers = services.startWorkers(log);
+      log.info('workers running: SMS delivery, jobs');
+      const stop = async () => {
+        await workers.stop();
+        await database.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop());
+      process.once('SIGTERM', () => void stop());
       return;
     }
     case 'config-doc':

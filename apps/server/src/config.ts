@@ -74,6 +74,53 @@ export const ConfigSchema = Type.Object({
     { description: 'pino log level.', default: 'info' },
   ),
   TRUST_PROXY: Type.Boolean({ description: 'Trust X-Forwarded-* headers from a load balancer.', default: false }),
+  OTP_TTL_S: IntString('How long a sign-in code sent by SMS stays valid, in seconds.', 180, 30),
+  OTP_MAX_TRIES: IntString('Wrong entries allowed per sign-in code before it is locked.', 5, 1),
+  OTP_MAX_PER_PHONE_HOUR: IntString('Sign-in codes one phone number may request per hour.', 5, 1),
+  OTP_MAX_PER_PHONE_DAY: IntString('Sign-in codes one phone number may request per day.', 10, 1),
+  OTP_MAX_PER_IP_HOUR: IntString('Sign-in codes one client address may request per hour (help desks and shared networks need headroom).', 200, 1),
+  CITIZEN_TOKEN_TTL_S: IntString('Lifetime of a citizen session after OTP verification, in seconds.', 3600, 60),
+  PEOPLE_PER_PHONE: IntString('People one phone number may register (self and family).', 4, 1),
+  REGISTRATION_NUMBER_PREFIX: Type.String({ pattern: '^[A-Z]{2,4}$', default: 'BD', description: 'Prefix of registration numbers (letters, e.g. the country code).' }),
+  ID_RULES: Type.Optional(
+    Type.String({
+      description:
+        'JSON with the format and check rules per identity document type (national ID lengths and check digit, birth registration number, passport pattern); default: Bangladesh\'s rules in packages/domain (DEFAULT_ID_RULES).',
+    }),
+  ),
+  CONSENT_NOTICE_VERSION: Type.String({ default: '2026-01', description: 'Version of the data-processing notice a citizen consents to at registration.' }),
+  NID_REGISTRY_URL: Type.Optional(
+    Type.String({ description: 'Base URL of the national ID registry. Unset in demo and development mode: `dosewise start` runs the registry simulator (`dosewise nid-sim`) and uses it.' }),
+  ),
+  NID_REGISTRY_API_KEY: Type.Optional(Type.String({ description: 'Credential sent to the registry in NID_REGISTRY_API_KEY_HEADER.' })),
+  NID_REGISTRY_API_KEY_HEADER: Type.String({ default: 'x-api-key', description: 'Header that carries NID_REGISTRY_API_KEY.' }),
+  NID_REGISTRY_USERNAME: Type.Optional(Type.String({ description: 'Basic-auth user for the registry (when it takes no API key).' })),
+  NID_REGISTRY_PASSWORD: Type.Optional(Type.String({ description: 'Basic-auth password for the registry.' })),
+  NID_REGISTRY_TIMEOUT_MS: IntString('Time allowed for one registry look-up attempt, in milliseconds.', 2000, 50),
+  NID_REGISTRY_RETRIES: IntString('Retries of a registry look-up after a timeout, network error or 5xx (not after a 4xx).', 2, 0),
+  NID_REGISTRY_RETRY_DELAY_MS: IntString('First back-off between registry retries, in milliseconds (doubles each time).', 100, 0),
+  NID_REGISTRY_BREAKER_FAILURES: IntString('Consecutive failed look-ups after which calls to the registry stop for a cool-down (circuit breaker).', 5, 1),
+  NID_REGISTRY_BREAKER_COOLDOWN_MS: IntString('How long the circuit stays open before one trial call, in milliseconds.', 30000, 100),
+  NID_REGISTRY_MAX_CONNECTIONS: IntString('Most open connections to the registry.', 64, 1),
+  NID_SIM_PORT: IntString('Port of the registry simulator that demo mode starts (0: any free port).', 0, 0),
+  SMS_PROVIDER: Type.Optional(
+    Type.Union([Type.Literal('file'), Type.Literal('console'), Type.Literal('http')], {
+      description: 'Where SMS go: `file` (JSON lines in SMS_FILE_PATH; demo and tests), `console` (ids only in the log), `http` (an SMS gateway). Default: `file`, and required to be `http` in production.',
+    }),
+  ),
+  SMS_FILE_PATH: Type.Optional(Type.String({ description: 'File of the `file` SMS sink. Default: DOSEWISE_DATA_DIR/sms-outbox.jsonl. It holds phone numbers and texts: demo and tests only.' })),
+  SMS_CONSOLE_PRINT: Type.Boolean({ default: false, description: 'With SMS_PROVIDER=console, also print recipient and text to stdout (local demo only).' }),
+  SMS_HTTP_URL: Type.Optional(Type.String({ description: 'SMS gateway endpoint (may hold {to}, {text}, {ref} for gateways that take a query string).' })),
+  SMS_HTTP_METHOD: Type.String({ default: 'POST', description: 'HTTP method of the gateway call.' }),
+  SMS_HTTP_AUTH_HEADER: Type.String({ default: 'Authorization', description: 'Header that carries the gateway credential (empty for none).' }),
+  SMS_HTTP_AUTH_VALUE: Type.Optional(Type.String({ description: 'Gateway credential, e.g. `Bearer ...`.' })),
+  SMS_HTTP_BODY_TEMPLATE: Type.String({ default: '{"to":"{to}","text":"{text}","ref":"{ref}"}', description: 'Request body with {to}, {text}, {ref} placeholders.' }),
+  SMS_HTTP_CONTENT_TYPE: Type.Union([Type.Literal('application/json'), Type.Literal('application/x-www-form-urlencoded')], { default: 'application/json', description: 'Content type of the gateway request body.' }),
+  SMS_HTTP_TIMEOUT_MS: IntString('Time allowed for one gateway call, in milliseconds.', 10000, 100),
+  SMS_HTTP_RESPONSE_REF_FIELD: Type.String({ default: '', description: "Dotted path of the gateway's message id in its JSON answer (empty: our own reference)." }),
+  SMS_MAX_ATTEMPTS: IntString('Delivery attempts per SMS before it is marked failed.', 6, 1),
+  RUN_WORKERS: Type.Boolean({ default: true, description: 'Run the background workers (SMS delivery, jobs) inside the server process. With a server database they can run as separate processes instead (`dosewise worker`).' }),
+  CARD_SIGNING_KEY_FILE: Type.Optional(Type.String({ description: 'Path of the private EC P-256 JWK that signs vaccination cards. Required in production; generated into DOSEWISE_DATA_DIR in demo mode.' })),
   SEED_PEOPLE: IntString('People in the demo national ID registry stand-in seeded on the first demo start.', 20000, 0),
   SEED_RANDOM: IntString('Random seed of the demo dataset (the same seed gives the same dataset).', 1, 0),
 });
@@ -131,6 +178,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     Object.assign(secrets, generatedKeys(dataDir));
   }
+  if (mode === 'production') {
+    const problems: string[] = [];
+    if (!parsed.NID_REGISTRY_URL) problems.push('NID_REGISTRY_URL (the national ID registry) is not set');
+    if (parsed.SMS_PROVIDER !== 'http' || !parsed.SMS_HTTP_URL) problems.push('SMS_PROVIDER=http with SMS_HTTP_URL (the SMS gateway) is not set');
+    if (!parsed.CARD_SIGNING_KEY_FILE) problems.push('CARD_SIGNING_KEY_FILE (the vaccination card signing key) is not set');
+    if (problems.length) throw new ConfigError(`Production mode cannot start: ${problems.join('; ')}. See docs/configuration.md.`);
+  }
   return {
     ...parsed,
     DOSEWISE_MODE: mode,
@@ -162,7 +216,7 @@ function generatedKeys(dataDir: string): Record<(typeof SECRETS)[number], string
 export function configurationMarkdown(): string {
   const rows = Object.entries(ConfigSchema.properties).map(([key, schema]) => {
     const s = schema as { description?: string; default?: unknown };
-    const def = s.default === undefined ? '' : `\`${String(s.default)}\``;
+    const def = s.default === undefined ? '' : `\`${JSON.stringify(s.default).replace(/^"|"$/g, '')}\``;
     return `| \`${key}\` | ${def} | ${s.description ?? ''} |`;
   });
   return [

@@ -3,7 +3,10 @@ import path from 'node:path';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { migrate } from './db/migrate.ts';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { buildApp, WEB_ROOT } from './http/app.ts';
+import { createServices } from './services.ts';
 import { DEMO_PASSWORD, DEMO_USERS, isSeeded, seedDemo } from './seed/demo.ts';
 
 export async function connect(config: Config): Promise<Database> {
@@ -24,7 +27,7 @@ export async function ensureWebBuilt(log: (m: string) => void) {
   await build({ root: WEB_ROOT, logLevel: 'warn' });
 }
 
-export async function start(config: Config, opts: { dev?: boolean } = {}) {
+export async function start(config: Config, opts: { dev?: boolean; apiOnly?: boolean } = {}) {
   const say = (m: string) => process.stdout.write(`${m}\n`);
   const database = await connect(config);
   const applied = await migrate(database.db);
@@ -33,8 +36,12 @@ export async function start(config: Config, opts: { dev?: boolean } = {}) {
     say(`seeding the demo dataset (${config.SEED_PEOPLE} people)...`);
     await seedDemo(database, { people: config.SEED_PEOPLE, seed: config.SEED_RANDOM, log: (m) => say(`  ${m}`) });
   }
-  if (!opts.dev) await ensureWebBuilt(say);
-  const app = await buildApp({ config, database, web: opts.dev ? 'vite' : 'static' });
+  if (!opts.dev && !opts.apiOnly) await ensureWebBuilt(say);
+  // Without a registry address (demo, development) the registry simulator runs beside the server.
+  const simulator = config.NID_REGISTRY_URL ? undefined : await spawnRegistrySimulator(config, say);
+  const services = await createServices(config, database, { registryUrl: simulator?.url });
+  const app = await buildApp({ config, database, services, web: opts.apiOnly ? 'none' : opts.dev ? 'vite' : 'static' });
+  const workers = config.RUN_WORKERS ? services.startWorkers(app.log) : undefined;
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -44,6 +51,13 @@ export async function start(config: Config, opts: { dev?: boolean } = {}) {
     const timer = setTimeout(() => process.exit(1), 15_000).unref();
     try {
       await app.close();
+      await workers?.stop();
+      simulator?.child.kill('SIGTERM');
+      // Handlers of requests whose clients went away may still be running queries: let them finish.
+      const until = Date.now() + 10_000;
+      while (Date.now() < until && (database.pool.waitingCount > 0 || database.pool.idleCount < database.pool.totalCount)) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       await database.close();
     } finally {
       clearTimeout(timer);
@@ -65,4 +79,25 @@ export async function start(config: Config, opts: { dev?: boolean } = {}) {
     for (const u of DEMO_USERS) say(`    ${u.username.padEnd(12)} ${u.label}`);
   }
   return { app, database };
+}
+
+/** Runs `dosewise nid-sim` as a child process and waits for its start-up line. */
+async function spawnRegistrySimulator(config: Config, say: (m: string) => void): Promise<{ url: string; child: ChildProcess }> {
+  const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/dosewise.mjs');
+  const child = spawn(process.execPath, [bin, 'nid-sim'], {
+    env: { ...process.env, NID_SIM_PORT: String(config.NID_SIM_PORT), SEED_PEOPLE: String(config.SEED_PEOPLE), SEED_RANDOM: String(config.SEED_RANDOM) },
+    // The IPC channel ties the simulator's life to this process.
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`the registry simulator exited with code ${code ?? 'null'}`)));
+  });
+  say(`national ID registry simulator at ${url}`);
+  return { url, child };
 }

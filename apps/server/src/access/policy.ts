@@ -24,6 +24,11 @@ export const ACTIONS = [
   'user.read',
   'user.write',
   'audit.read',
+  'person.read',
+  'person.register',
+  'person.correct',
+  'person.approve',
+  'priority.write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -31,13 +36,13 @@ const READS: Action[] = ['area.read', 'facility.read', 'product.read'];
 
 const POLICY: Record<Role, readonly Action[]> = {
   national_admin: ACTIONS,
-  area_admin: [...READS, 'area.write', 'facility.write', 'user.read', 'user.write', 'audit.read'],
-  facility_manager: [...READS, 'facility.write', 'user.read'],
-  vaccinator: READS,
+  area_admin: [...READS, 'area.write', 'facility.write', 'user.read', 'user.write', 'audit.read', 'person.read', 'person.register', 'person.correct', 'person.approve'],
+  facility_manager: [...READS, 'facility.write', 'user.read', 'person.read', 'person.register', 'person.approve'],
+  vaccinator: [...READS, 'person.read', 'person.register'],
   store_keeper: READS,
   // An auditor sees everything in scope and changes nothing.
-  auditor: [...READS, 'user.read', 'audit.read'],
-  help_desk: READS,
+  auditor: [...READS, 'user.read', 'audit.read', 'person.read'],
+  help_desk: [...READS, 'person.read', 'person.register', 'person.correct'],
 };
 
 /** Where a thing sits: the country as a whole, a place in the area tree, or one facility. */

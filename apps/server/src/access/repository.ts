@@ -61,7 +61,7 @@ export function accessRepository(db: Queryable) {
       const rows = await db
         .selectFrom('role_grant as g')
         .leftJoin('facility as f', 'f.id', 'g.facility_id')
-        .leftJoin('area as a', (j) => j.on(sql`a.id = coalesce(g.area_id, f.area_id)`))
+        .leftJoin('area as a', (j) => j.on(sql<boolean>`a.id = coalesce(g.area_id, f.area_id)`))
         .select(['g.id', 'g.role', 'g.area_id', 'g.facility_id', 'a.path'])
         .where('g.user_id', '=', userId)
         .where('g.revoked_at', 'is', null)
@@ -112,11 +112,12 @@ export function accessRepository(db: Queryable) {
       if (scope) {
         const { areaPaths, facilityIds } = scope;
         if (areaPaths.length === 0 && facilityIds.length === 0) return [];
-        q = q.where(({ exists, selectFrom }) =>
-          exists(
-            selectFrom('role_grant as g')
+        q = q.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('role_grant as g')
               .leftJoin('facility as f', 'f.id', 'g.facility_id')
-              .leftJoin('area as a', (j) => j.on(sql`a.id = coalesce(g.area_id, f.area_id)`))
+              .leftJoin('area as a', (j) => j.on(sql<boolean>`a.id = coalesce(g.area_id, f.area_id)`))
               .select(sql`1`.as('one'))
               .whereRef('g.user_id', '=', 'u.id')
               .where('g.revoked_at', 'is', null)

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { principalOf } from '../http/access-hooks.ts';
-import { badRequest } from '../http/errors.ts';
+import { AppError } from '../http/errors.ts';
 import { ctxOf, errors, IdParams, Limit, type App } from '../http/types.ts';
 import { listScope, ROLES } from './policy.ts';
 import type { Principal } from './policy.ts';
@@ -70,10 +70,14 @@ export function accessRoutes(app: App, svc: AccessService, deps: { db: Db; secur
       response: { 200: Type.Ref(SignedIn), ...errors(400, 401) },
     },
     config: { public: true, rateLimit: { max: 60, timeWindow: '1 minute' } },
+    // A browser refreshes with the cookie alone and sends no body at all.
+    preValidation: async (req) => {
+      req.body ??= {};
+    },
   }, async (req, reply) => {
     const fromBody = req.body?.refreshToken;
     const token = fromBody ?? req.cookies[REFRESH_COOKIE];
-    if (!token) throw badRequest('no_refresh_token', 'There is no sign-in to refresh. Sign in again.');
+    if (!token) throw new AppError(401, 'session_ended', 'There is no sign-in to refresh. Sign in.');
     const r = await svc.refresh(token);
     setRefreshCookie(reply, r.refreshToken);
     return {

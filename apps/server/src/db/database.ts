@@ -76,7 +76,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     pglite = await PGlite.create(dir, { relaxedDurability: false });
   }
   // PGlite is one connection: node-postgres sees it as a pool of one, so the code path stays the same.
-  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 } as unknown as pg.PoolConfig);
+  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

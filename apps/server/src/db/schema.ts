@@ -142,6 +142,141 @@ export interface RegistryPersonTable {
   area_code: string;
 }
 
+export interface CitizenAccountTable {
+  id: Id;
+  phone_blind: string;
+  phone_enc: string;
+  created_at: Generated<Date>;
+  last_sign_in_at: Timestamp | null;
+}
+
+export interface OtpChallengeTable {
+  id: string;
+  phone_blind: string;
+  phone_enc: string;
+  code_hash: string;
+  purpose: Generated<'sign_in'>;
+  ip: string | null;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  attempts: Generated<number>;
+  consumed_at: Timestamp | null;
+  locked_at: Timestamp | null;
+}
+
+export type ProofRule = 'self_declared' | 'staff_approval' | 'roster';
+
+export interface PriorityGroupTable {
+  id: Id;
+  code: string;
+  version: number;
+  name_en: string;
+  name_bn: string;
+  rank: number;
+  min_age_years: number;
+  max_age_years: number | null;
+  proof_rule: ProofRule;
+  opens_on: string;
+  active: Generated<boolean>;
+  created_by: number | null;
+  created_at: Generated<Date>;
+}
+
+export interface PriorityRosterTable {
+  group_code: string;
+  id_type: string;
+  id_blind: string;
+  imported_by: number | null;
+  imported_at: Generated<Date>;
+}
+
+export type IdType = 'nid' | 'birth_registration' | 'passport';
+export type Gender = 'female' | 'male' | 'third_gender';
+export type VerificationStatus = 'verified' | 'pending' | 'failed' | 'in_person';
+export type PriorityStatus = 'accepted' | 'awaiting_approval' | 'rejected';
+
+export interface PersonTable {
+  id: Id;
+  registration_number: string;
+  citizen_account_id: number | null;
+  id_type: IdType;
+  id_blind: string;
+  id_enc: string;
+  id_last4: string;
+  nationality: Generated<string>;
+  name_en: string;
+  name_bn: string | null;
+  date_of_birth: string;
+  gender: Gender;
+  phone_blind: string | null;
+  phone_enc: string | null;
+  area_id: number;
+  address_line: Generated<string>;
+  occupation: string | null;
+  comorbidities: Generated<string[]>;
+  priority_group_id: number;
+  priority_evidence: ColumnType<Record<string, unknown>, string | undefined, string>;
+  priority_status: PriorityStatus;
+  priority_approved_by: number | null;
+  preferred_facility_id: number | null;
+  preferred_product_id: number | null;
+  consent_version: string;
+  consent_at: Timestamp;
+  verification_status: VerificationStatus;
+  verification_checked_at: Timestamp | null;
+  registered_via: 'self' | 'assisted';
+  registered_by: number | null;
+  registered_at: Generated<Date>;
+  removed_at: Timestamp | null;
+  removed_reason: string | null;
+}
+
+export interface IdentityClaimTable {
+  id_type: string;
+  id_blind: string;
+  person_id: number;
+  claimed_at: Generated<Date>;
+}
+
+export interface PersonCorrectionTable {
+  id: Id;
+  person_id: number;
+  changes: ColumnType<Record<string, unknown>, string, string>;
+  reason: string;
+  corrected_by: number | null;
+  corrected_at: Generated<Date>;
+}
+
+export interface NotificationTable {
+  id: Id;
+  channel: Generated<'sms'>;
+  recipient_enc: string;
+  template: string;
+  locale: 'en' | 'bn';
+  params: ColumnType<Record<string, unknown>, string | undefined, string>;
+  person_id: number | null;
+  status: Generated<'queued' | 'sending' | 'sent' | 'failed'>;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  last_error: string | null;
+  provider_ref: string | null;
+  created_at: Generated<Date>;
+  sent_at: Timestamp | null;
+}
+
+export interface JobTable {
+  id: Id;
+  kind: string;
+  payload: ColumnType<Record<string, unknown>, string | undefined, string>;
+  status: Generated<'queued' | 'running' | 'done' | 'failed'>;
+  attempts: Generated<number>;
+  run_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  created_at: Generated<Date>;
+  finished_at: Timestamp | null;
+}
+
 export interface DB {
   area_level: AreaLevelTable;
   area: AreaTable;
@@ -152,4 +287,13 @@ export interface DB {
   staff_session: StaffSessionTable;
   audit_event: AuditEventTable;
   'nid_registry.person': RegistryPersonTable;
+  citizen_account: CitizenAccountTable;
+  otp_challenge: OtpChallengeTable;
+  priority_group: PriorityGroupTable;
+  priority_roster: PriorityRosterTable;
+  person: PersonTable;
+  identity_claim: IdentityClaimTable;
+  person_correction: PersonCorrectionTable;
+  notification: NotificationTable;
+  job: JobTable;
 }

@@ -2,9 +2,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Ajv from 'ajv';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { Type } from '@sinclair/typebox';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
@@ -16,14 +18,16 @@ import fastifyStatic from '@fastify/static';
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { pendingMigrations } from '../db/migrate.ts';
-import { accessService } from '../access/service.ts';
 import { accessRoutes, Grant, SignedIn, StaffUser } from '../access/routes.ts';
 import { AuditEvent, auditRoutes } from '../audit/routes.ts';
-import { referenceService } from '../reference/service.ts';
 import { referenceRoutes } from '../reference/routes.ts';
+import { registrationRoutes } from '../registration/routes.ts';
+import { cardRoutes } from '../cards/routes.ts';
+import { Person, PriorityGroupSchema } from '../registration/schemas.ts';
+import { createServices, type Services } from '../services.ts';
 import { Area, AreaLevel, Facility, ImportReport, Product } from '../reference/schemas.ts';
 import { registerAccessHooks } from './access-hooks.ts';
-import { ErrorBody, registerErrorHandler } from './errors.ts';
+import { AppError, ErrorBody, registerErrorHandler, registerNotFound } from './errors.ts';
 import { loggerOptions } from './logging.ts';
 import type { App } from './types.ts';
 
@@ -36,6 +40,10 @@ export interface AppOptions {
   /** Serve the web app: 'static' (built assets), 'vite' (dev server middleware), or 'none' (API only, tests). */
   web?: 'static' | 'vite' | 'none';
   logger?: boolean;
+  /** Services made by the caller (the server process shares them with its workers); made here otherwise. */
+  services?: Services;
+  /** Registry base URL when services are made here (tests pass their simulator's). */
+  registryUrl?: string;
 }
 
 // Bodies are validated strictly: no type coercion and unknown fields are refused, so a client
@@ -43,14 +51,16 @@ export interface AppOptions {
 const strictAjv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: true, strict: false });
 const coercingAjv = new Ajv({ allErrors: false, coerceTypes: 'array', removeAdditional: false, useDefaults: true, strict: false });
 // Schemas with an $id, referenced from routes with Type.Ref; they become OpenAPI components.
-const SHARED_SCHEMAS = [ErrorBody, AreaLevel, Area, Facility, Product, ImportReport, Grant, SignedIn, StaffUser, AuditEvent];
+const SHARED_SCHEMAS = [ErrorBody, AreaLevel, Area, Facility, Product, ImportReport, Grant, SignedIn, StaffUser, AuditEvent, Person, PriorityGroupSchema];
+addFormats.default(strictAjv);
+addFormats.default(coercingAjv);
 for (const s of SHARED_SCHEMAS) {
   strictAjv.addSchema(s);
   coercingAjv.addSchema(s);
 }
 
 export async function buildApp(opts: AppOptions): Promise<App> {
-  const { config, database } = opts;
+  const { config } = opts;
   const app = Fastify({
     logger: opts.logger === false ? false : loggerOptions(config),
     genReqId: (req) => {
@@ -68,17 +78,25 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.addHook('onSend', async (req, reply) => {
     void reply.header('x-request-id', req.id);
   });
-  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Plain text is not accepted anywhere (JSON sent as text/plain is a 415, not a puzzle);
+  // CSV only where a route says it consumes it.
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('text/csv', { parseAs: 'string' }, (req, body, done) => {
+    const consumes = (req.routeOptions.schema as { consumes?: string[] } | undefined)?.consumes ?? [];
+    if (!consumes.includes('text/csv')) return done(new AppError(415, 'unsupported_media_type', 'This content type is not accepted here; send application/json.'), undefined);
+    done(null, body);
+  });
 
   registerErrorHandler(app);
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
+        // The Vite dev server injects an inline preamble and talks over a websocket; only in development.
+        scriptSrc: opts.web === 'vite' ? ["'self'", "'unsafe-inline'"] : ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:', 'blob:'],
-        connectSrc: ["'self'"],
+        connectSrc: opts.web === 'vite' ? ["'self'", 'ws:', 'wss:'] : ["'self'"],
         workerSrc: ["'self'", 'blob:'],
         upgradeInsecureRequests: null,
       },
@@ -110,28 +128,19 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
-  registerApi(app, opts);
+  registerApi(app, opts, opts.services ?? (await createServices(config, opts.database, { registryUrl: opts.registryUrl })));
 
   const web = opts.web ?? 'none';
+  let shell = false;
   if (web === 'vite') await registerViteDev(app);
-  else if (web === 'static') await registerStaticWeb(app);
+  else if (web === 'static') shell = await registerStaticWeb(app);
+  registerNotFound(app, shell);
   return app;
 }
 
-function registerApi(app: App, { config, database }: AppOptions) {
-  const reference = referenceService({ db: database.db, read: database.read });
-  const access = accessService({
-    db: database.db,
-    settings: {
-      tokenSecret: config.DOSEWISE_TOKEN_SECRET,
-      accessTtlS: config.ACCESS_TOKEN_TTL_S,
-      refreshTtlS: config.REFRESH_TOKEN_TTL_S,
-      maxFailures: config.LOGIN_MAX_FAILURES,
-      lockoutS: config.LOGIN_LOCKOUT_S,
-    },
-    resolveScope: reference.grantScope,
-  });
-  registerAccessHooks(app, access);
+function registerApi(app: App, { config, database }: AppOptions, services: Services) {
+  const { access, reference } = services;
+  registerAccessHooks(app, access, services.otp);
 
   app.get('/health/live', {
     schema: { operationId: 'live', tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
@@ -163,31 +172,32 @@ function registerApi(app: App, { config, database }: AppOptions) {
   accessRoutes(app, access, { db: database.db, secureCookies: config.PUBLIC_URL.startsWith('https://'), refreshTtlS: config.REFRESH_TOKEN_TTL_S });
   referenceRoutes(app, reference, config.IMPORT_BODY_LIMIT_BYTES);
   auditRoutes(app, { read: database.read });
+  registrationRoutes(app, {
+    otp: services.otp,
+    registration: services.registration,
+    groups: services.groups,
+    reference,
+    settings: { consentVersion: config.CONSENT_NOTICE_VERSION, peoplePerPhone: config.PEOPLE_PER_PHONE, otpTtlS: config.OTP_TTL_S },
+  });
+  cardRoutes(app, { cards: services.cards, registration: services.registration });
 }
 
-async function registerStaticWeb(app: App) {
+async function registerStaticWeb(app: App): Promise<boolean> {
   const dist = path.join(WEB_ROOT, 'dist');
   if (!existsSync(path.join(dist, 'index.html'))) {
     app.log.warn('web app is not built (apps/web/dist); run `npm run build:web`');
-    return;
+    return false;
   }
   await app.register(fastifyStatic, { root: dist, wildcard: false, index: ['index.html'], maxAge: '1h', immutable: false });
-  // Client-side routes (/console/areas, /verify, ...) get the app shell; unknown /api paths stay JSON 404s.
-  app.setNotFoundHandler((req, reply) => {
-    const url = req.url.split('?')[0] ?? '';
-    if (req.method === 'GET' && !url.startsWith('/api/') && !url.startsWith('/health/') && !path.extname(url)) {
-      return reply.header('cache-control', 'no-cache').sendFile('index.html');
-    }
-    return reply.status(404).send({ error: { code: 'not_found', message: `There is no ${req.method} ${url} here.`, requestId: String(req.id) } });
-  });
+  return true;
 }
 
 async function registerViteDev(app: App) {
   const { createServer } = await import('vite');
   const middie = (await import('@fastify/middie')).default;
-  const vite = await createServer({ root: WEB_ROOT, server: { middlewareMode: true }, appType: 'spa' });
+  const vite = await createServer({ root: WEB_ROOT, server: { middlewareMode: true, hmr: { server: app.server } }, appType: 'spa' });
   await app.register(middie);
-  app.use((req, res, next) => {
+  app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
     const url = req.url ?? '';
     if (url.startsWith('/api/') || url.startsWith('/health/')) return next();
     vite.middlewares(req, res, next);

@@ -59,7 +59,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     if (err.validation) {
       const problems: FieldProblem[] = err.validation.map((v) => {
-        const params = (v.params ?? {}) as Record<string, unknown>;
+        const params = (v.params ?? {});
         const field = fieldName(v.instancePath ?? '', params, err.validationContext);
         let message = v.message ?? 'is not valid';
         if (v.keyword === 'additionalProperties') message = 'is not a known field';
@@ -95,6 +95,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (pgCode === '23503') return send(409, 'reference_conflict', 'This refers to a record that does not exist or is still in use.');
     if (pgCode === '23514' || pgCode === '22P02' || pgCode === '22003' || pgCode === '22007' || pgCode === '22008')
       return send(400, 'invalid_value', 'A value is outside what is allowed.');
+    if (pgCode === '22021' || pgCode === '22P05' || pgCode === '54000')
+      return send(400, 'invalid_text', 'A text contains characters that cannot be stored (such as a NUL character).');
     if (pgCode === '57014') return send(503, 'timeout', 'The request took too long. Try again.');
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       return send(err.statusCode, 'bad_request', err.message);
@@ -103,9 +105,15 @@ export function registerErrorHandler(app: FastifyInstance): void {
     return send(500, 'internal_error', 'Something went wrong on our side. The request id helps support find it.');
   });
 
+}
+
+/** The one not-found answer: JSON for the API; with a web app, its shell for client-side routes. */
+export function registerNotFound(app: FastifyInstance, spaShell: boolean): void {
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({
-      error: { code: 'not_found', message: `There is no ${req.method} ${req.url.split('?')[0]} here.`, requestId: String(req.id) },
-    });
+    const url = req.url.split('?')[0] ?? '';
+    if (spaShell && req.method === 'GET' && !url.startsWith('/api/') && !url.startsWith('/health/') && !/\.[a-z0-9]+$/i.test(url)) {
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    return reply.status(404).send({ error: { code: 'not_found', message: `There is no ${req.method} ${url} here.`, requestId: String(req.id) } });
   });
 }

@@ -1,5 +1,6 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Queryable } from '../db/database.ts';
+import { containsPattern } from '../db/like.ts';
 import type { AreaTable, FacilityTable, FacilityType, VaccineProductTable } from '../db/schema.ts';
 
 export type AreaRow = Selectable<AreaTable> & { child_count?: number };
@@ -33,11 +34,10 @@ export function areaRepository(db: Queryable) {
     },
     /** Children of a parent (or top-level areas), optionally filtered by name, limited to what is visible. */
     children(parentId: number | null, vis: Visibility | null, q: string | undefined, limit: number) {
-      let query = withChildCount()
-        .where('a.parent_id', parentId === null ? 'is' : '=', parentId)
-        .orderBy('a.name_en')
-        .limit(limit);
-      if (q) query = query.where((eb) => eb.or([eb('a.name_en', 'ilike', `%${q}%`), eb('a.name_bn', 'like', `%${q}%`), eb('a.code', '=', q)]));
+      // A name search without a parent looks through every level; otherwise one level at a time.
+      let query = withChildCount().orderBy('a.depth').orderBy('a.name_en').limit(limit);
+      if (parentId !== null || !q) query = query.where('a.parent_id', parentId === null ? 'is' : '=', parentId);
+      if (q) query = query.where((eb) => eb.or([eb('a.name_en', 'ilike', containsPattern(q)), eb('a.name_bn', 'like', containsPattern(q)), eb('a.code', '=', q)]));
       if (vis) {
         const below = vis.areaPaths;
         const above = [...vis.areaPaths, ...vis.facilityAreaPaths];
@@ -51,18 +51,19 @@ export function areaRepository(db: Queryable) {
       }
       return query.execute();
     },
-    /** An area and its descendants down to `depth` levels below it, in path order. */
-    subtree(area: { path: string; depth: number }, depth: number) {
+    /** An area (by its path) and its descendants down to `depth` levels below it, in path order. */
+    subtree(path: string, depth: number) {
+      const levels = path.split('/').length - 3; // '/3/41/' is depth 1
       return db
         .selectFrom('area')
         .selectAll()
-        .where('path', 'like', `${area.path}%`)
-        .where('depth', '<=', area.depth + depth)
+        .where('path', 'like', `${path}%`)
+        .where('depth', '<=', levels + depth)
         .orderBy('path')
         .limit(20_000)
         .execute();
     },
-    async insert(a: Omit<AreaTable, 'id' | 'path' | 'created_at' | 'updated_at'>, parentPath: string | null) {
+    async insert(a: Omit<Insertable<AreaTable>, 'path'>, parentPath: string | null) {
       const row = await db
         .insertInto('area')
         .values({ ...a, path: `pending:${a.code}` })
@@ -72,7 +73,7 @@ export function areaRepository(db: Queryable) {
       await db.updateTable('area').set({ path }).where('id', '=', row.id).execute();
       return { id: row.id, path };
     },
-    async update(id: number, fields: Partial<Omit<AreaTable, 'id' | 'path' | 'parent_id' | 'depth' | 'created_at' | 'updated_at'>>) {
+    async update(id: number, fields: Omit<Updateable<AreaTable>, 'id' | 'path' | 'parent_id' | 'depth'>) {
       await db.updateTable('area').set({ ...fields, updated_at: new Date() }).where('id', '=', id).execute();
     },
   };
@@ -109,7 +110,7 @@ export function facilityRepository(db: Queryable) {
       if (filter.active !== undefined) q = q.where('f.active', '=', filter.active);
       if (filter.q) {
         const text = filter.q;
-        q = q.where((eb) => eb.or([eb('f.name_en', 'ilike', `%${text}%`), eb('f.name_bn', 'like', `%${text}%`), eb('f.code', '=', text)]));
+        q = q.where((eb) => eb.or([eb('f.name_en', 'ilike', containsPattern(text)), eb('f.name_bn', 'like', containsPattern(text)), eb('f.code', '=', text)]));
       }
       if (vis) {
         const { areaPaths, facilityIds } = vis;
@@ -123,10 +124,10 @@ export function facilityRepository(db: Queryable) {
       }
       return q.execute();
     },
-    insert(f: Omit<FacilityTable, 'id' | 'created_at' | 'updated_at'>) {
+    insert(f: Insertable<FacilityTable>) {
       return db.insertInto('facility').values(f).returning('id').executeTakeFirstOrThrow();
     },
-    async update(id: number, fields: Partial<Omit<FacilityTable, 'id' | 'created_at' | 'updated_at'>>) {
+    async update(id: number, fields: Updateable<FacilityTable>) {
       await db.updateTable('facility').set({ ...fields, updated_at: new Date() }).where('id', '=', id).execute();
     },
   };
@@ -145,10 +146,10 @@ export function productRepository(db: Queryable) {
     findByCode(code: string) {
       return db.selectFrom('vaccine_product').selectAll().where('code', '=', code).executeTakeFirst();
     },
-    insert(p: Omit<VaccineProductTable, 'id' | 'created_at' | 'updated_at'>) {
+    insert(p: Insertable<VaccineProductTable>) {
       return db.insertInto('vaccine_product').values(p).returning('id').executeTakeFirstOrThrow();
     },
-    async update(id: number, fields: Partial<Omit<VaccineProductTable, 'id' | 'created_at' | 'updated_at'>>) {
+    async update(id: number, fields: Updateable<VaccineProductTable>) {
       await db.updateTable('vaccine_product').set({ ...fields, updated_at: new Date() }).where('id', '=', id).execute();
     },
   };

@@ -19,7 +19,7 @@ export function referenceRoutes(app: App, svc: ReferenceService, importBodyLimit
     schema: {
       operationId: 'listAreas',
       tags: ['areas'],
-      summary: 'Children of an area (top-level areas without parentId), limited to what the caller may see',
+      summary: 'Children of an area (top-level areas without parentId; with q and no parentId, a name or code search at every level), limited to what the caller may see',
       querystring: Type.Object({ parentId: Type.Optional(Type.Integer({ minimum: 1 })), q: Type.Optional(Type.String({ maxLength: 100 })), limit: Limit(5000, 500) }, { additionalProperties: false }),
       response: { 200: Type.Array(Type.Ref(Area)), ...errors(400, 401, 403, 404) },
     },

@@ -1,4 +1,6 @@
 import { parse } from 'csv-parse/sync';
+import type { Insertable, Updateable } from 'kysely';
+import type { VaccineProductTable } from '../db/schema.ts';
 import { Value } from '@sinclair/typebox/value';
 import type { Static } from '@sinclair/typebox';
 import type { Db } from '../db/database.ts';
@@ -68,7 +70,8 @@ export const toProduct = (r: ProductRow): ProductDto => ({
   active: r.active,
 });
 
-function productColumns(p: Partial<ProductInput>) {
+/** API fields -> columns, leaving out what is not given (so it serves both insert and update). */
+export function productColumns(p: Partial<ProductInput>): Updateable<VaccineProductTable> {
   const map = {
     code: p.code,
     name: p.name,
@@ -92,7 +95,7 @@ function productColumns(p: Partial<ProductInput>) {
     storage_max_c: p.storageMaxC,
     active: p.active,
   };
-  return Object.fromEntries(Object.entries(map).filter(([, v]) => v !== undefined)) as Partial<Record<keyof typeof map, never>>;
+  return Object.fromEntries(Object.entries(map).filter(([, v]) => v !== undefined));
 }
 
 function visibility(principal: Principal, action: 'area.read' | 'facility.read'): Visibility | null {
@@ -106,18 +109,20 @@ const audit = (db: Db, actor: Principal, ctx: RequestContext, action: string, en
   recordAudit(db, { actorKind: 'staff', actorId: actor.userId, action, entityType, entityId, areaId, requestId: ctx.requestId, ip: ctx.ip, details });
 
 /** Reads a CSV text with a header row into records keyed by the header names, lower-cased. */
-function readCsv(text: string): { rows: Record<string, string>[]; error?: string } {
+function readCsv(text: string): { rows: Record<string, string>[]; lines: number[]; error?: string } {
   try {
-    const rows = parse(text, {
+    const records = parse<{ record: Record<string, string>; info: { lines: number } }>(text, {
       columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
       skip_empty_lines: true,
       trim: true,
       bom: true,
       relax_column_count: true,
-    }) as Record<string, string>[];
-    return { rows };
+      info: true,
+    });
+    // info.lines is the file line a record ends on: the number a person finds in their editor.
+    return { rows: records.map((r) => r.record), lines: records.map((r) => r.info.lines) };
   } catch (err) {
-    return { rows: [], error: (err as Error).message };
+    return { rows: [], lines: [], error: (err as Error).message };
   }
 }
 
@@ -125,16 +130,32 @@ const optNumber = (v: string | undefined) => (v === undefined || v === '' ? unde
 
 function firstProblem(schema: Parameters<typeof Value.Errors>[0], value: unknown): { field: string; message: string } | undefined {
   const e = [...Value.Errors(schema, value)][0];
-  return e ? { field: e.path.replace(/^\//, '') || 'row', message: e.message } : undefined;
+  if (!e) return undefined;
+  const message = /union/i.test(e.message) ? 'is not one of the allowed values' : e.message;
+  return { field: e.path.replace(/^\//, '') || 'row', message };
 }
 
 export function referenceService(deps: { db: Db; read: Db }) {
   const { db, read } = deps;
 
-  async function areaScope(areaId: number): Promise<Scope> {
+  // Where each area sits, for scope checks on every request. Areas change rarely and never move;
+  // this process drops an entry when it changes one, other processes see a change within AREA_TTL_MS.
+  const areaPaths = new Map<number, { path: string; until: number }>();
+  const AREA_TTL_MS = 5000;
+  async function areaPath(areaId: number): Promise<string | undefined> {
+    const hit = areaPaths.get(areaId);
+    if (hit && hit.until > Date.now()) return hit.path;
     const a = await areaRepository(read).findById(areaId);
-    if (!a) throw notFound('The area');
-    return { kind: 'area', areaPath: a.path };
+    if (!a) return undefined;
+    if (areaPaths.size > 100_000) areaPaths.clear();
+    areaPaths.set(areaId, { path: a.path, until: Date.now() + AREA_TTL_MS });
+    return a.path;
+  }
+
+  async function areaScope(areaId: number): Promise<Scope> {
+    const path = await areaPath(areaId);
+    if (!path) throw notFound('The area');
+    return { kind: 'area', areaPath: path };
   }
 
   async function facilityScope(facilityId: number): Promise<Scope> {
@@ -184,6 +205,19 @@ export function referenceService(deps: { db: Db; read: Db }) {
       return { kind: 'national' };
     },
 
+    /** Areas for the public screens (address and centre choice): names and codes, no scope. */
+    async publicAreas(parentId: number | undefined) {
+      return (await areaRepository(read).children(parentId ?? null, null, undefined, 5000)).map(toArea);
+    },
+    /** Active vaccination centres in an area subtree, for the public screens. */
+    async publicFacilities(areaId: number) {
+      const path = await areaPath(areaId);
+      if (!path) throw notFound('The area');
+      const rows = await facilityRepository(read).list({ areaPath: path, active: true, limit: 500, offset: 0 }, null);
+      return rows
+        .filter((f) => f.type !== 'store')
+        .map((f) => ({ id: f.id, code: f.code, nameEn: f.name_en, nameBn: f.name_bn, type: f.type, address: f.address, latitude: f.latitude, longitude: f.longitude }));
+    },
     async levels() {
       return (await areaRepository(read).levels()).map((l) => ({ depth: l.depth, code: l.code, nameEn: l.name_en, nameBn: l.name_bn }));
     },
@@ -198,14 +232,17 @@ export function referenceService(deps: { db: Db; read: Db }) {
     },
     /** The area with its ancestors (for breadcrumbs) and descendants down to `depth` levels. */
     async areaSubtree(principal: Principal, id: number, depth: number) {
-      const repo = areaRepository(read);
-      const a = await repo.findById(id);
-      if (!a) throw notFound('The area');
-      const rows = await repo.subtree(a, depth);
+      const path = await areaPath(id);
+      if (!path) throw notFound('The area');
+      const rows = await areaRepository(read).subtree(path, depth);
+      const root = rows.find((r) => r.id === id);
+      if (!root) throw notFound('The area');
       // A facility-bound reader sees the path above the facility, not the neighbours below it.
       const vis = visibility(principal, 'area.read');
-      const visible = vis ? rows.filter((r) => vis.areaPaths.some((p) => r.path.startsWith(p)) || [...vis.areaPaths, ...vis.facilityAreaPaths].some((p) => p.startsWith(r.path))) : rows;
-      return { area: toArea(a), descendants: visible.filter((r) => r.id !== a.id).map(toArea) };
+      const visible = vis
+        ? rows.filter((r) => vis.areaPaths.some((p) => r.path.startsWith(p)) || [...vis.areaPaths, ...vis.facilityAreaPaths].some((p) => p.startsWith(r.path)))
+        : rows;
+      return { area: toArea(root), descendants: visible.filter((r) => r.id !== id).map(toArea) };
     },
     createArea,
     async updateArea(actor: Principal, id: number, input: Static<typeof AreaUpdate>, ctx: RequestContext) {
@@ -227,6 +264,7 @@ export function referenceService(deps: { db: Db; read: Db }) {
         };
         const changed = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
         await repo.update(id, changed);
+        areaPaths.delete(id);
         await audit(trx, actor, ctx, 'area.updated', 'area', id, id, { fields: Object.keys(changed) });
         return toArea((await repo.findById(id))!);
       });
@@ -238,10 +276,10 @@ export function referenceService(deps: { db: Db; read: Db }) {
      * Each row stands alone: a bad row is reported and the others go in.
      */
     async importAreas(actor: Principal, csv: string, ctx: RequestContext): Promise<ImportReportDto> {
-      const { rows, error } = readCsv(csv);
+      const { rows, lines, error } = readCsv(csv);
       const report: ImportReportDto = { total: rows.length, created: 0, updated: 0, rejected: 0, errors: [] };
       if (error) throw badRequest('invalid_csv', `The file is not readable as CSV: ${error}`);
-      if (rows.length && !('code' in rows[0]! && 'name_en' in rows[0]! && 'name_bn' in rows[0]!)) {
+      if (rows.length && !('code' in rows[0]! && 'name_en' in rows[0] && 'name_bn' in rows[0])) {
         throw badRequest('invalid_csv', 'The header row must name at least the columns code, name_en and name_bn (and parent_code below the top level).');
       }
       const reject = (row: number, message: string, field?: string, code?: string) => {
@@ -250,7 +288,7 @@ export function referenceService(deps: { db: Db; read: Db }) {
       };
       const levels = await areaRepository(read).levels();
       // Resolve parents level by level: a row whose parent is in the file waits for that parent.
-      let pending = rows.map((r, i) => ({ r, line: i + 2 }));
+      let pending = rows.map((r, i) => ({ r, line: lines[i] ?? i + 2 }));
       const seen = new Set<string>();
       for (let pass = 0; pass <= levels.length && pending.length; pass++) {
         const parentCodes = [...new Set(pending.map((p) => p.r.parent_code).filter((c): c is string => !!c))];
@@ -277,7 +315,7 @@ export function referenceService(deps: { db: Db; read: Db }) {
             ...(optNumber(r.latitude) !== undefined ? { latitude: optNumber(r.latitude) } : {}),
             ...(optNumber(r.longitude) !== undefined ? { longitude: optNumber(r.longitude) } : {}),
           };
-          const problem = firstProblem(Type_AreaRow, input);
+          const problem = firstProblem(AreaCreateSchema, input);
           if (problem) {
             reject(line, `The value of ${problem.field} ${problem.message.toLowerCase()}.`, problem.field, 'invalid_value');
             continue;
@@ -396,7 +434,7 @@ export function referenceService(deps: { db: Db; read: Db }) {
 
     /** CSV columns: code, name_en, name_bn, type, area_code, address, latitude, longitude, daily_capacity, active. */
     async importFacilities(actor: Principal, csv: string, ctx: RequestContext): Promise<ImportReportDto> {
-      const { rows, error } = readCsv(csv);
+      const { rows, lines, error } = readCsv(csv);
       if (error) throw badRequest('invalid_csv', `The file is not readable as CSV: ${error}`);
       if (rows.length && !['code', 'name_en', 'name_bn', 'type', 'area_code'].every((c) => c in rows[0]!)) {
         throw badRequest('invalid_csv', 'The header row must name at least the columns code, name_en, name_bn, type and area_code.');
@@ -410,7 +448,7 @@ export function referenceService(deps: { db: Db; read: Db }) {
       const existing = new Map((await facilityRepository(db).findByCodes(rows.map((r) => r.code ?? ''))).map((f) => [f.code, f]));
       const seen = new Set<string>();
       for (const [i, r] of rows.entries()) {
-        const line = i + 2;
+        const line = lines[i] ?? i + 2;
         const area = areas.get(r.area_code ?? '');
         if (!area) {
           reject(line, `The area "${r.area_code ?? ''}" does not exist.`, 'area_code', 'unknown_area');
@@ -444,8 +482,16 @@ export function referenceService(deps: { db: Db; read: Db }) {
           continue;
         }
         const valid = input as Static<typeof FacilityCreate>;
+        const current = existing.get(valid.code);
+        if (current) {
+          // Changing a facility needs the right where it is now, as well as where it goes.
+          const now = await facilityRepository(read).findById(current.id);
+          if (!now || !authorize(actor, 'facility.write', { kind: 'facility', facilityId: now.id, areaPath: now.area_path })) {
+            reject(line, 'You may not change this facility.', 'code', 'forbidden');
+            continue;
+          }
+        }
         try {
-          const current = existing.get(valid.code);
           await withTransaction(db, async (trx) => {
             if (current) {
               const { code: _code, ...rest } = valid;
@@ -499,7 +545,7 @@ export function referenceService(deps: { db: Db; read: Db }) {
       return withTransaction(db, async (trx) => {
         const repo = productRepository(trx);
         if (await repo.findByCode(input.code)) throw conflict('code_taken', `A product with code "${input.code}" already exists.`);
-        const { id } = await repo.insert(productColumns(input) as Parameters<typeof repo.insert>[0]);
+        const { id } = await repo.insert(productColumns(input) as Insertable<VaccineProductTable>);
         await audit(trx, actor, ctx, 'product.created', 'vaccine_product', id, null, { code: input.code });
         return toProduct((await repo.findById(id))!);
       });
@@ -531,6 +577,5 @@ function assertProductRules(p: Pick<ProductInput, 'minIntervalDays' | 'recommend
   }
 }
 
-const Type_AreaRow = AreaCreateSchema;
 
 export type ReferenceService = ReturnType<typeof referenceService>;

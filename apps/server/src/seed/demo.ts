@@ -9,7 +9,11 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Database, Db } from '../db/database.ts';
 import { hashPassword } from '../access/passwords.ts';
 import type { Role } from '../db/schema.ts';
+import { DEFAULT_PRIORITY_GROUPS } from '@dosewise/domain';
 import { DEMO_PRODUCTS } from './products.ts';
+import { productColumns } from '../reference/service.ts';
+import type { Insertable } from 'kysely';
+import type { VaccineProductTable } from '../db/schema.ts';
 import { AGE_BANDS, FAMILY_NAMES, FEMALE_NAMES, MALE_NAMES } from './names.ts';
 import { luhnDigit, rng, type Rng } from './random.ts';
 
@@ -23,7 +27,9 @@ export const AREA_LEVELS = [
   { depth: 3, code: 'union', name_en: 'Union', name_bn: 'ইউনিয়ন' },
 ];
 
-const csv = (file: string) => parse(readFileSync(path.join(DEMO_DIR, file), 'utf8'), { skip_empty_lines: true }) as string[][];
+function csv(file: string): string[][] {
+  return parse(readFileSync(path.join(DEMO_DIR, file), 'utf8'), { skip_empty_lines: true });
+}
 
 interface SeedArea {
   code: string;
@@ -133,16 +139,20 @@ async function seedProducts(db: Db) {
   for (const p of DEMO_PRODUCTS) {
     await db
       .insertInto('vaccine_product')
-      .values({
-        code: p.code, name: p.name, manufacturer: p.manufacturer,
-        eu_product_code: p.euProductCode ?? null, eu_prophylaxis_code: p.euProphylaxisCode ?? null, eu_manufacturer_code: p.euManufacturerCode ?? null,
-        icd11_code: p.icd11Code ?? null, cvx_code: p.cvxCode ?? null, snomed_code: p.snomedCode ?? null, atc_code: p.atcCode ?? null,
-        primary_doses: p.primaryDoses, min_interval_days: p.minIntervalDays, recommended_interval_days: p.recommendedIntervalDays,
-        booster_allowed: p.boosterAllowed ?? true, booster_min_interval_days: p.boosterMinIntervalDays ?? null,
-        min_age_years: p.minAgeYears, doses_per_vial: p.dosesPerVial, open_vial_hours: p.openVialHours,
-        storage_min_c: p.storageMinC, storage_max_c: p.storageMaxC,
-      })
+      .values(productColumns(p) as Insertable<VaccineProductTable>)
       .onConflict((oc) => oc.column('code').doNothing())
+      .execute();
+  }
+}
+
+/** The default priority groups (see packages/domain): data a national admin edits later. */
+async function seedPriorityGroups(db: Db) {
+  for (const g of DEFAULT_PRIORITY_GROUPS) {
+    const exists = await db.selectFrom('priority_group').select('id').where('code', '=', g.code).executeTakeFirst();
+    if (exists) continue;
+    await db
+      .insertInto('priority_group')
+      .values({ code: g.code, version: g.version, name_en: g.nameEn, name_bn: g.nameBn, rank: g.rank, min_age_years: g.minAgeYears, max_age_years: g.maxAgeYears ?? null, proof_rule: g.proofRule, opens_on: g.opensOn, active: g.active, created_by: null })
       .execute();
   }
 }
@@ -184,8 +194,20 @@ async function seedUsers(db: Db) {
   }
 }
 
+/**
+ * Union codes in the order the registry stand-in assigns households to them: the CSV order of
+ * demoAreas, read without a database. The seeder and the registry simulator both use it, so the
+ * same seed puts the same person in the same union on PGlite, on a server and in the simulator.
+ * Not area id order: seedAreas' insert numbers rows in whatever order its join plan yields.
+ */
+export function demoUnionCodes(): string[] {
+  return demoAreas(rng(0))
+    .filter((a) => a.depth === 3)
+    .map((a) => a.code);
+}
+
 /** One registry row as CSV, for COPY. */
-function* registryRows(count: number, seed: number, unionCodes: string[]): Generator<string> {
+export function* registryRows(count: number, seed: number, unionCodes: string[]): Generator<string> {
   const r = rng(seed * 7919 + 17);
   const today = new Date(Date.UTC(2026, 0, 1));
   let household = 0;
@@ -229,8 +251,7 @@ const REGISTRY_COLUMNS = 'id_type, id_number, name_en, name_bn, date_of_birth, g
 
 async function seedRegistry(database: Database, count: number, seed: number) {
   if (count <= 0) return;
-  const unionCodes = (await database.db.selectFrom('area').select('code').where('depth', '=', 3).orderBy('id').execute()).map((a) => a.code);
-  if (unionCodes.length === 0) return;
+  const unionCodes = demoUnionCodes();
   const lines = registryRows(count, seed, unionCodes);
   const client = await database.pool.connect();
   try {
@@ -286,6 +307,7 @@ export async function seedDemo(database: Database, opts: SeedOptions) {
   t = Date.now();
   await seedFacilities(database.db, demoFacilities(areas, r));
   await seedProducts(database.db);
+  await seedPriorityGroups(database.db);
   await seedUsers(database.db);
   log(`facilities, products, staff (${Date.now() - t} ms)`);
   t = Date.now();

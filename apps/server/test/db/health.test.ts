@@ -19,6 +19,6 @@ describe('health and API description', () => {
     await t.database.db.deleteFrom('schema_migration' as never).execute();
     const ready = await t.app.inject('/health/ready');
     expect(ready.statusCode).toBe(503);
-    expect(ready.json().reason).toMatch(/0001_foundation/);
+    expect(ready.json<{ reason: string }>().reason).toMatch(/0001_foundation/);
   });
 });

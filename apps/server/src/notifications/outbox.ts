@@ -1,0 +1,68 @@
+import type { Queryable } from '../db/database.ts';
+import type { IdentifierVault } from '../privacy/identifiers.ts';
+import type { Locale, NotificationTables } from './tables.ts';
+import { renderMessage, templateDefinition, type TemplateName, type TemplateParams } from './templates.ts';
+
+export interface NotificationRequest<T extends TemplateName = TemplateName> {
+  /** Recipient in E.164, e.g. +8801712345678. */
+  to: string;
+  template: T;
+  locale: Locale;
+  params: TemplateParams<T>;
+  personId?: number | null | undefined;
+}
+
+export class NotificationRequestError extends Error {
+  override name = 'NotificationRequestError';
+}
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** Key under which a row's secret parameters are kept, encrypted as one JSON object. */
+const SECRET_KEY = '$secret';
+
+/**
+ * Queues one SMS in the caller's transaction: the message exists if and only if the fact that
+ * causes it commits, and nothing is sent from inside a request. The text is rendered once here
+ * so a missing parameter fails the caller, not the worker minutes later; the row keeps template
+ * and parameters, not the text. The phone is stored encrypted, and so are secret parameters
+ * (the OTP code): plain values never reach a column.
+ */
+export async function enqueueNotification<T extends TemplateName>(
+  trx: Queryable,
+  n: NotificationRequest<T>,
+  vault: Pick<IdentifierVault, 'encrypt'>,
+): Promise<{ id: number }> {
+  if (!E164.test(n.to))
+    throw new NotificationRequestError('the recipient is not a phone number in E.164 form');
+  const params = n.params as Readonly<Record<string, string | number>>;
+  renderMessage(n.template, n.locale, params);
+  const secretNames = new Set<string>(templateDefinition(n.template).secret ?? []);
+  const stored: Record<string, unknown> = {};
+  const secret: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params)) (secretNames.has(key) ? secret : stored)[key] = value;
+  if (Object.keys(secret).length) stored[SECRET_KEY] = vault.encrypt(JSON.stringify(secret));
+  const row = await trx
+    .$extendTables<NotificationTables>()
+    .insertInto('notification')
+    .values({
+      recipient_enc: vault.encrypt(n.to),
+      template: n.template,
+      locale: n.locale,
+      params: JSON.stringify(stored),
+      person_id: n.personId ?? null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { id: row.id };
+}
+
+/** The parameters of a stored row, secret ones decrypted, ready for renderMessage. */
+export function storedParams(
+  params: Readonly<Record<string, unknown>>,
+  vault: Pick<IdentifierVault, 'decrypt'>,
+): Record<string, unknown> {
+  const { [SECRET_KEY]: secret, ...plain } = params;
+  if (typeof secret !== 'string') return plain;
+  return { ...plain, ...(JSON.parse(vault.decrypt(secret)) as Record<string, unknown>) };
+}

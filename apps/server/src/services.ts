@@ -1,0 +1,132 @@
+import path from 'node:path';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import { accessService } from './access/service.ts';
+import { referenceService } from './reference/service.ts';
+import { identifierVault } from './privacy/identifiers.ts';
+import { enqueueNotification } from './notifications/outbox.ts';
+import { createSmsProvider } from './notifications/providers.ts';
+import type { TemplateName, TemplateParams } from './notifications/templates.ts';
+import { DEFAULT_DELIVERY_SETTINGS } from './notifications/settings.ts';
+import { startNotificationWorker } from './notifications/worker.ts';
+import { enqueueJob } from './jobs/queue.ts';
+import { DEFAULT_JOB_RUNNER_SETTINGS, startJobRunner } from './jobs/runner.ts';
+import type { WorkerLog } from './jobs/poller.ts';
+import { createRegistry, registrySettingsFromConfig, type RegistryAdapter } from './registry/index.ts';
+import { otpService } from './registration/otp.ts';
+import { registrationService } from './registration/service.ts';
+import { priorityGroupService } from './registration/groups.ts';
+import { cardService } from './cards/service.ts';
+import { loadCardKeys } from './cards/keys.ts';
+import type { Notify } from './registration/ports.ts';
+import { idRulesFromConfig } from './registration/id-rules.ts';
+
+/**
+ * The composition root: every service is made here from the configuration and the database, with
+ * its dependencies passed in. Nothing else constructs services, and nothing is global.
+ */
+export async function createServices(config: Config, database: Database, opts: { registryUrl?: string | undefined; log?: WorkerLog } = {}) {
+  const { db, read } = database;
+  const vault = identifierVault(config.DOSEWISE_DATA_KEY, config.DOSEWISE_INDEX_KEY);
+  const reference = referenceService({ db, read });
+  const access = accessService({
+    db,
+    settings: {
+      tokenSecret: config.DOSEWISE_TOKEN_SECRET,
+      accessTtlS: config.ACCESS_TOKEN_TTL_S,
+      refreshTtlS: config.REFRESH_TOKEN_TTL_S,
+      maxFailures: config.LOGIN_MAX_FAILURES,
+      lockoutS: config.LOGIN_LOCKOUT_S,
+    },
+    resolveScope: (areaId, facilityId) => reference.grantScope(areaId, facilityId),
+  });
+  const notify: Notify = async (trx, m) => {
+    await enqueueNotification(trx, { to: m.to, template: m.template as TemplateName, locale: m.locale, params: m.params as TemplateParams<TemplateName>, personId: m.personId ?? null }, vault);
+  };
+  const registryUrl = opts.registryUrl ?? config.NID_REGISTRY_URL;
+  const registry: RegistryAdapter | undefined = registryUrl ? createRegistry(registrySettingsFromConfig(config, { baseUrl: registryUrl })) : undefined;
+  const unavailableRegistry: RegistryAdapter = { verify: async () => ({ status: 'unavailable', reason: 'network_error' }) };
+  const otp = otpService({
+    db,
+    vault,
+    notify,
+    settings: {
+      ttlS: config.OTP_TTL_S,
+      maxTries: config.OTP_MAX_TRIES,
+      maxPerPhoneHour: config.OTP_MAX_PER_PHONE_HOUR,
+      maxPerPhoneDay: config.OTP_MAX_PER_PHONE_DAY,
+      maxPerIpHour: config.OTP_MAX_PER_IP_HOUR,
+      tokenSecret: config.DOSEWISE_TOKEN_SECRET,
+      citizenTokenTtlS: config.CITIZEN_TOKEN_TTL_S,
+      indexKeyHex: config.DOSEWISE_INDEX_KEY,
+    },
+  });
+  const idRules = idRulesFromConfig(config.ID_RULES);
+  const registration = registrationService({
+    db,
+    read,
+    vault,
+    registry: registry ?? unavailableRegistry,
+    notify,
+    enqueueJob: async (trx, kind, payload, o) => {
+      await enqueueJob(trx, kind, payload, o);
+    },
+    settings: {
+      peoplePerPhone: config.PEOPLE_PER_PHONE,
+      registrationPrefix: config.REGISTRATION_NUMBER_PREFIX,
+      consentVersion: config.CONSENT_NOTICE_VERSION,
+      idRules,
+      centreAreaDepth: 1,
+    },
+  });
+  const groups = priorityGroupService({ db, read, vault, idRules });
+  const cardKeys = await loadCardKeys({ dataDir: config.DOSEWISE_DATA_DIR, mode: config.DOSEWISE_MODE, keyFile: config.CARD_SIGNING_KEY_FILE });
+  const cards = cardService({ db, keys: cardKeys });
+
+  const smsProvider = () =>
+    createSmsProvider(
+      {
+        provider: config.SMS_PROVIDER ?? 'file',
+        filePath: config.SMS_FILE_PATH ?? path.join(config.DOSEWISE_DATA_DIR, 'sms-outbox.jsonl'),
+        consolePrintMessages: config.SMS_CONSOLE_PRINT,
+        http: config.SMS_HTTP_URL
+          ? {
+              url: config.SMS_HTTP_URL,
+              method: config.SMS_HTTP_METHOD,
+              authHeaderName: config.SMS_HTTP_AUTH_HEADER,
+              authHeaderValue: config.SMS_HTTP_AUTH_VALUE ?? '',
+              bodyTemplate: config.SMS_HTTP_BODY_TEMPLATE,
+              contentType: config.SMS_HTTP_CONTENT_TYPE,
+              timeoutMs: config.SMS_HTTP_TIMEOUT_MS,
+              responseRefField: config.SMS_HTTP_RESPONSE_REF_FIELD,
+            }
+          : undefined,
+      },
+      opts.log ?? silentLog,
+    );
+
+  /** Background workers: SMS delivery and jobs. In-process by default; `dosewise worker` runs them alone. */
+  function startWorkers(log: WorkerLog, overrides: { pollMs?: number } = {}) {
+    const sms = startNotificationWorker({ db, vault, provider: smsProvider(), settings: { ...DEFAULT_DELIVERY_SETTINGS, maxAttempts: config.SMS_MAX_ATTEMPTS, ...overrides }, log });
+    const jobs = startJobRunner({
+      db,
+      handlers: { 'registration.recheck': async (payload) => registration.recheck(Number(payload.personId)) },
+      settings: { ...DEFAULT_JOB_RUNNER_SETTINGS, ...overrides },
+      log,
+    });
+    return {
+      async drain() {
+        return (await sms.drain()) + (await jobs.drain());
+      },
+      async stop() {
+        await Promise.all([sms.stop(), jobs.stop()]);
+      },
+    };
+  }
+
+  return { vault, reference, access, otp, registration, groups, cards, registry, startWorkers };
+}
+
+const silentLog: WorkerLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -1,0 +1,1028 @@
+import type { InjectOptions } from 'fastify';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApp, TEST_SECRETS, type TestContext } from '../support/app.ts';
+import {
+  areaId,
+  bearer,
+  expectError,
+  facilityId,
+  fingerprint,
+  latestAudit,
+  userId,
+  type Method,
+} from './helpers.ts';
+
+/**
+ * For every protected route: a user without the role, and a user whose grant does not reach the
+ * target, get 403 `forbidden` and nothing changes; a user in scope succeeds. A test keeps the table
+ * in step with the routes the app registers, so a new route without an entry fails here.
+ */
+
+type Actor =
+  'admin' | 'dhaka.admin' | 'manager' | 'vaccinator' | 'storekeeper' | 'auditor' | 'helpdesk' | 'nobody';
+
+interface Fixture {
+  area(code: string): number;
+  facility(code: string): number;
+  user(username: string): number;
+  grant(username: string): number;
+  product(code: string): number;
+  unique(prefix: string): string;
+}
+
+interface Call {
+  url: string;
+  payload?: Record<string, unknown>;
+  csv?: string;
+}
+
+interface Attempt {
+  as: Actor;
+  why: string;
+  call: (f: Fixture) => Call;
+}
+
+interface RouteCase {
+  method: Method;
+  /** As in the OpenAPI document: `/api/areas/{id}`. */
+  path: string;
+  /** Sign-in, refresh and the API description: anyone may call them. */
+  denied: Attempt[];
+  allowed: Attempt & { status: number; freshSession?: boolean };
+}
+
+const NOBODY_PASSWORD = 'nobody-has-no-roles-1';
+const ROLE = 'lacks the role';
+const NO_GRANTS = 'has no grant at all';
+const AREA = 'outside the area';
+const FACILITY = 'bound to another facility';
+
+const productBody = (code: string) => ({
+  code,
+  name: `Test vaccine ${code}`,
+  manufacturer: 'Test Manufacturer',
+  primaryDoses: 2,
+  minIntervalDays: 21,
+  recommendedIntervalDays: 28,
+  minAgeYears: 12,
+  dosesPerVial: 10,
+  openVialHours: 6,
+  storageMinC: 2,
+  storageMaxC: 8,
+});
+const areaBody = (f: Fixture, parent: string | null) => ({
+  code: f.unique('AZ'),
+  ...(parent ? { parentId: f.area(parent) } : {}),
+  nameEn: 'Authz Test Area',
+  nameBn: 'পরীক্ষা এলাকা',
+});
+const facilityBody = (f: Fixture, area: string) => ({
+  code: f.unique('FZ'),
+  nameEn: 'Authz Test Clinic',
+  nameBn: 'পরীক্ষা ক্লিনিক',
+  type: 'clinic',
+  areaId: f.area(area),
+});
+const userBody = (f: Fixture, grant: { role: string; areaId?: number; facilityId?: number }) => ({
+  username: f.unique('authz.user').toLowerCase(),
+  displayName: 'Authz Test User',
+  password: 'a-long-enough-password',
+  ...grant,
+});
+const areasCsv = (f: Fixture, parent: string) =>
+  `code,parent_code,name_en,name_bn\n${f.unique('AI')},${parent},Imported Area,আমদানি এলাকা\n`;
+const facilitiesCsv = (f: Fixture, area: string) =>
+  `code,name_en,name_bn,type,area_code\n${f.unique('FI')},Imported Clinic,আমদানি ক্লিনিক,clinic,${area}\n`;
+
+const ROUTES: RouteCase[] = [
+  {
+    method: 'POST',
+    path: '/api/auth/sign-out',
+    denied: [],
+    allowed: {
+      as: 'nobody',
+      why: 'any signed-in staff',
+      call: () => ({ url: '/api/auth/sign-out' }),
+      status: 204,
+      freshSession: true,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/auth/me',
+    denied: [],
+    allowed: { as: 'nobody', why: 'any signed-in staff', call: () => ({ url: '/api/auth/me' }), status: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/users',
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: () => ({ url: '/api/users' }) },
+      { as: 'storekeeper', why: ROLE, call: () => ({ url: '/api/users' }) },
+      { as: 'helpdesk', why: ROLE, call: () => ({ url: '/api/users' }) },
+      { as: 'nobody', why: NO_GRANTS, call: () => ({ url: '/api/users' }) },
+    ],
+    allowed: { as: 'auditor', why: 'national auditor', call: () => ({ url: '/api/users' }), status: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/api/users',
+    denied: [
+      {
+        as: 'vaccinator',
+        why: ROLE,
+        call: (f) => ({
+          url: '/api/users',
+          payload: userBody(f, { role: 'help_desk', areaId: f.area('DIS47') }),
+        }),
+      },
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({
+          url: '/api/users',
+          payload: userBody(f, { role: 'help_desk', areaId: f.area('DIS47') }),
+        }),
+      },
+      {
+        as: 'manager',
+        why: ROLE,
+        call: (f) => ({
+          url: '/api/users',
+          payload: userBody(f, { role: 'vaccinator', facilityId: f.facility('UHC-UPA365') }),
+        }),
+      },
+      {
+        as: 'dhaka.admin',
+        why: AREA,
+        call: (f) => ({
+          url: '/api/users',
+          payload: userBody(f, { role: 'help_desk', areaId: f.area('DIS1') }),
+        }),
+      },
+      {
+        as: 'dhaka.admin',
+        why: AREA,
+        call: (f) => ({
+          url: '/api/users',
+          payload: userBody(f, { role: 'vaccinator', facilityId: f.facility('DH-DIS1') }),
+        }),
+      },
+      {
+        as: 'dhaka.admin',
+        why: `${AREA} (national)`,
+        call: (f) => ({ url: '/api/users', payload: userBody(f, { role: 'auditor' }) }),
+      },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => ({
+        url: '/api/users',
+        payload: userBody(f, { role: 'help_desk', areaId: f.area('DIS47') }),
+      }),
+      status: 201,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/users/{id}/grants',
+    denied: [
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({
+          url: `/api/users/${f.user('dhaka.helper')}/grants`,
+          payload: { role: 'help_desk', areaId: f.area('DIS47') },
+        }),
+      },
+      {
+        as: 'manager',
+        why: ROLE,
+        call: (f) => ({
+          url: `/api/users/${f.user('dhaka.helper')}/grants`,
+          payload: { role: 'vaccinator', facilityId: f.facility('UHC-UPA365') },
+        }),
+      },
+      {
+        as: 'dhaka.admin',
+        why: AREA,
+        call: (f) => ({
+          url: `/api/users/${f.user('dhaka.helper')}/grants`,
+          payload: { role: 'help_desk', areaId: f.area('DIV1') },
+        }),
+      },
+      {
+        as: 'dhaka.admin',
+        why: AREA,
+        call: (f) => ({
+          url: `/api/users/${f.user('ctg.helper')}/grants`,
+          payload: { role: 'vaccinator', facilityId: f.facility('UHC-UPA1') },
+        }),
+      },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => ({
+        url: `/api/users/${f.user('dhaka.helper')}/grants`,
+        payload: { role: 'vaccinator', facilityId: f.facility('UHC-UPA365') },
+      }),
+      status: 201,
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/users/{id}/grants/{grantId}',
+    denied: [
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({ url: `/api/users/${f.user('dhaka.helper')}/grants/${f.grant('dhaka.helper')}` }),
+      },
+      {
+        as: 'manager',
+        why: ROLE,
+        call: (f) => ({ url: `/api/users/${f.user('dhaka.helper')}/grants/${f.grant('dhaka.helper')}` }),
+      },
+      {
+        as: 'dhaka.admin',
+        why: AREA,
+        call: (f) => ({ url: `/api/users/${f.user('ctg.helper')}/grants/${f.grant('ctg.helper')}` }),
+      },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => ({ url: `/api/users/${f.user('dhaka.helper')}/grants/${f.grant('dhaka.helper')}` }),
+      status: 204,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/area-levels',
+    denied: [{ as: 'nobody', why: NO_GRANTS, call: () => ({ url: '/api/area-levels' }) }],
+    allowed: {
+      as: 'vaccinator',
+      why: 'every role reads areas',
+      call: () => ({ url: '/api/area-levels' }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/areas',
+    denied: [
+      { as: 'nobody', why: NO_GRANTS, call: () => ({ url: '/api/areas' }) },
+      { as: 'dhaka.admin', why: AREA, call: (f) => ({ url: `/api/areas?parentId=${f.area('DIV1')}` }) },
+      { as: 'helpdesk', why: AREA, call: (f) => ({ url: `/api/areas?parentId=${f.area('DIS1')}` }) },
+      {
+        as: 'vaccinator',
+        why: `${AREA} (not above its facility)`,
+        call: (f) => ({ url: `/api/areas?parentId=${f.area('UPA366')}` }),
+      },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => ({ url: `/api/areas?parentId=${f.area('DIS47')}` }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/areas/{id}',
+    denied: [
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: `/api/areas/${f.area('DIV6')}` }) },
+      { as: 'dhaka.admin', why: AREA, call: (f) => ({ url: `/api/areas/${f.area('DIS1')}` }) },
+      { as: 'helpdesk', why: AREA, call: (f) => ({ url: `/api/areas/${f.area('DIV1')}` }) },
+      {
+        as: 'storekeeper',
+        why: `${AREA} (below its store)`,
+        call: (f) => ({ url: `/api/areas/${f.area('UPA365')}` }),
+      },
+    ],
+    allowed: {
+      as: 'vaccinator',
+      why: 'the chain above its facility',
+      call: (f) => ({ url: `/api/areas/${f.area('DIV6')}` }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/areas/{id}/subtree',
+    denied: [
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: `/api/areas/${f.area('DIS47')}/subtree` }) },
+      {
+        as: 'dhaka.admin',
+        why: AREA,
+        call: (f) => ({ url: `/api/areas/${f.area('DIV1')}/subtree?depth=2` }),
+      },
+      { as: 'manager', why: AREA, call: (f) => ({ url: `/api/areas/${f.area('DIS1')}/subtree` }) },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => ({ url: `/api/areas/${f.area('DIS47')}/subtree?depth=2` }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/areas',
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: (f) => ({ url: '/api/areas', payload: areaBody(f, 'UPA365') }) },
+      { as: 'manager', why: ROLE, call: (f) => ({ url: '/api/areas', payload: areaBody(f, 'UPA365') }) },
+      { as: 'auditor', why: ROLE, call: (f) => ({ url: '/api/areas', payload: areaBody(f, 'DIS47') }) },
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: '/api/areas', payload: areaBody(f, 'DIS47') }) },
+      { as: 'dhaka.admin', why: AREA, call: (f) => ({ url: '/api/areas', payload: areaBody(f, 'DIS1') }) },
+      {
+        as: 'dhaka.admin',
+        why: `${AREA} (a new division)`,
+        call: (f) => ({ url: '/api/areas', payload: areaBody(f, null) }),
+      },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => ({ url: '/api/areas', payload: areaBody(f, 'DIS47') }),
+      status: 201,
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/areas/{id}',
+    denied: [
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({ url: `/api/areas/${f.area('DIS47')}`, payload: { population: 1 } }),
+      },
+      {
+        as: 'helpdesk',
+        why: ROLE,
+        call: (f) => ({ url: `/api/areas/${f.area('DIS47')}`, payload: { population: 1 } }),
+      },
+      {
+        as: 'manager',
+        why: ROLE,
+        call: (f) => ({ url: `/api/areas/${f.area('UPA365')}`, payload: { population: 1 } }),
+      },
+      {
+        as: 'dhaka.admin',
+        why: AREA,
+        call: (f) => ({ url: `/api/areas/${f.area('DIS1')}`, payload: { nameEn: 'Taken over' } }),
+      },
+      {
+        as: 'dhaka.admin',
+        why: `${AREA} (another division)`,
+        call: (f) => ({ url: `/api/areas/${f.area('DIV1')}`, payload: { population: 1 } }),
+      },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => ({ url: `/api/areas/${f.area('DIS47')}`, payload: { postcode: '1000' } }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/areas/import',
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: (f) => ({ url: '/api/areas/import', csv: areasCsv(f, 'DIS47') }) },
+      { as: 'auditor', why: ROLE, call: (f) => ({ url: '/api/areas/import', csv: areasCsv(f, 'DIS47') }) },
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: '/api/areas/import', csv: areasCsv(f, 'DIS47') }) },
+      { as: 'manager', why: ROLE, call: (f) => ({ url: '/api/areas/import', csv: areasCsv(f, 'UPA365') }) },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => ({ url: '/api/areas/import', csv: areasCsv(f, 'DIS47') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/facilities',
+    denied: [{ as: 'nobody', why: NO_GRANTS, call: () => ({ url: '/api/facilities' }) }],
+    allowed: {
+      as: 'storekeeper',
+      why: 'its own store',
+      call: () => ({ url: '/api/facilities' }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/facilities/{id}',
+    denied: [
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: `/api/facilities/${f.facility('DH-DIS47')}` }) },
+      {
+        as: 'vaccinator',
+        why: FACILITY,
+        call: (f) => ({ url: `/api/facilities/${f.facility('DH-DIS47')}` }),
+      },
+      {
+        as: 'storekeeper',
+        why: FACILITY,
+        call: (f) => ({ url: `/api/facilities/${f.facility('UHC-UPA365')}` }),
+      },
+      { as: 'dhaka.admin', why: AREA, call: (f) => ({ url: `/api/facilities/${f.facility('DH-DIS1')}` }) },
+      { as: 'helpdesk', why: AREA, call: (f) => ({ url: `/api/facilities/${f.facility('STORE-DIV1')}` }) },
+    ],
+    allowed: {
+      as: 'helpdesk',
+      why: 'help desk in Dhaka',
+      call: (f) => ({ url: `/api/facilities/${f.facility('DH-DIS47')}` }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/facilities',
+    denied: [
+      {
+        as: 'vaccinator',
+        why: ROLE,
+        call: (f) => ({ url: '/api/facilities', payload: facilityBody(f, 'UPA365') }),
+      },
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({ url: '/api/facilities', payload: facilityBody(f, 'DIS47') }),
+      },
+      {
+        as: 'storekeeper',
+        why: ROLE,
+        call: (f) => ({ url: '/api/facilities', payload: facilityBody(f, 'DIS47') }),
+      },
+      {
+        as: 'helpdesk',
+        why: ROLE,
+        call: (f) => ({ url: '/api/facilities', payload: facilityBody(f, 'DIS47') }),
+      },
+      {
+        as: 'manager',
+        why: `${FACILITY} (a new one is not its own)`,
+        call: (f) => ({ url: '/api/facilities', payload: facilityBody(f, 'UPA365') }),
+      },
+      {
+        as: 'dhaka.admin',
+        why: AREA,
+        call: (f) => ({ url: '/api/facilities', payload: facilityBody(f, 'DIS1') }),
+      },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => ({ url: '/api/facilities', payload: facilityBody(f, 'DIS47') }),
+      status: 201,
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/facilities/{id}',
+    denied: [
+      {
+        as: 'vaccinator',
+        why: ROLE,
+        call: (f) => ({ url: `/api/facilities/${f.facility('UHC-UPA365')}`, payload: { dailyCapacity: 1 } }),
+      },
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({ url: `/api/facilities/${f.facility('UHC-UPA365')}`, payload: { dailyCapacity: 1 } }),
+      },
+      {
+        as: 'storekeeper',
+        why: ROLE,
+        call: (f) => ({ url: `/api/facilities/${f.facility('STORE-DIS47')}`, payload: { address: 'Moved' } }),
+      },
+      {
+        as: 'manager',
+        why: FACILITY,
+        call: (f) => ({ url: `/api/facilities/${f.facility('DH-DIS47')}`, payload: { dailyCapacity: 1 } }),
+      },
+      {
+        as: 'manager',
+        why: `${AREA} (moving its facility away)`,
+        call: (f) => ({
+          url: `/api/facilities/${f.facility('UHC-UPA365')}`,
+          payload: { areaId: f.area('UPA366') },
+        }),
+      },
+      {
+        as: 'dhaka.admin',
+        why: AREA,
+        call: (f) => ({ url: `/api/facilities/${f.facility('DH-DIS1')}`, payload: { dailyCapacity: 1 } }),
+      },
+      {
+        as: 'dhaka.admin',
+        why: `${AREA} (moving a facility into Chattagram)`,
+        call: (f) => ({
+          url: `/api/facilities/${f.facility('DH-DIS47')}`,
+          payload: { areaId: f.area('DIS1') },
+        }),
+      },
+    ],
+    allowed: {
+      as: 'manager',
+      why: 'manager of this facility',
+      call: (f) => ({ url: `/api/facilities/${f.facility('UHC-UPA365')}`, payload: { dailyCapacity: 450 } }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/facilities/import',
+    denied: [
+      {
+        as: 'vaccinator',
+        why: ROLE,
+        call: (f) => ({ url: '/api/facilities/import', csv: facilitiesCsv(f, 'UPA365') }),
+      },
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({ url: '/api/facilities/import', csv: facilitiesCsv(f, 'DIS47') }),
+      },
+      {
+        as: 'storekeeper',
+        why: ROLE,
+        call: (f) => ({ url: '/api/facilities/import', csv: facilitiesCsv(f, 'DIS47') }),
+      },
+      {
+        as: 'helpdesk',
+        why: ROLE,
+        call: (f) => ({ url: '/api/facilities/import', csv: facilitiesCsv(f, 'DIS47') }),
+      },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => ({ url: '/api/facilities/import', csv: facilitiesCsv(f, 'DIS47') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/products',
+    denied: [{ as: 'nobody', why: NO_GRANTS, call: () => ({ url: '/api/products' }) }],
+    allowed: {
+      as: 'vaccinator',
+      why: 'every role reads products',
+      call: () => ({ url: '/api/products' }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/products/{id}',
+    denied: [
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: `/api/products/${f.product('COMIRNATY')}` }) },
+    ],
+    allowed: {
+      as: 'helpdesk',
+      why: 'every role reads products',
+      call: (f) => ({ url: `/api/products/${f.product('COMIRNATY')}` }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/products',
+    denied: [
+      {
+        as: 'dhaka.admin',
+        why: `${ROLE} (products are national)`,
+        call: (f) => ({ url: '/api/products', payload: productBody(f.unique('P')) }),
+      },
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({ url: '/api/products', payload: productBody(f.unique('P')) }),
+      },
+      {
+        as: 'manager',
+        why: ROLE,
+        call: (f) => ({ url: '/api/products', payload: productBody(f.unique('P')) }),
+      },
+      {
+        as: 'storekeeper',
+        why: ROLE,
+        call: (f) => ({ url: '/api/products', payload: productBody(f.unique('P')) }),
+      },
+    ],
+    allowed: {
+      as: 'admin',
+      why: 'national admin',
+      call: (f) => ({ url: '/api/products', payload: productBody(f.unique('P')) }),
+      status: 201,
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/products/{id}',
+    denied: [
+      {
+        as: 'dhaka.admin',
+        why: `${ROLE} (products are national)`,
+        call: (f) => ({ url: `/api/products/${f.product('COMIRNATY')}`, payload: { active: false } }),
+      },
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({ url: `/api/products/${f.product('COMIRNATY')}`, payload: { active: false } }),
+      },
+      {
+        as: 'storekeeper',
+        why: ROLE,
+        call: (f) => ({ url: `/api/products/${f.product('COMIRNATY')}`, payload: { openVialHours: 12 } }),
+      },
+    ],
+    allowed: {
+      as: 'admin',
+      why: 'national admin',
+      call: (f) => ({ url: `/api/products/${f.product('COMIRNATY')}`, payload: { openVialHours: 6 } }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/audit-events',
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: () => ({ url: '/api/audit-events' }) },
+      { as: 'manager', why: ROLE, call: () => ({ url: '/api/audit-events' }) },
+      { as: 'storekeeper', why: ROLE, call: () => ({ url: '/api/audit-events' }) },
+      { as: 'helpdesk', why: ROLE, call: () => ({ url: '/api/audit-events' }) },
+      { as: 'nobody', why: NO_GRANTS, call: () => ({ url: '/api/audit-events' }) },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: () => ({ url: '/api/audit-events' }),
+      status: 200,
+    },
+  },
+];
+
+/** Routes anyone may call. Everything else under /api must answer 401 without a sign-in. */
+const PUBLIC_ROUTES = ['POST /api/auth/sign-in', 'POST /api/auth/refresh', 'GET /api/openapi.json'];
+
+const keyOf = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
+const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+
+/**
+ * Flattens `app.printRoutes({ commonPrefix: false })` (a tree drawn with box characters, four
+ * columns per level) into `METHOD /path` keys, so routes hidden from the OpenAPI document count too.
+ */
+function flattenRouteTree(tree: string): Set<string> {
+  const out = new Set<string>();
+  const stack: string[] = [];
+  for (const line of tree.split('\n')) {
+    const m = /^((?:│ {3}| {4})*)(?:├── |└── )(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) continue;
+    const depth = m[1]!.length / 4;
+    const path = (depth > 0 ? stack[depth - 1]! : '') + m[2]!;
+    stack.length = depth;
+    stack.push(path);
+    for (const method of (m[3] ?? '').split(', ').filter(Boolean))
+      out.add(keyOf(method, toOpenApiPath(path)));
+  }
+  return out;
+}
+
+describe('authorization of every protected route', () => {
+  let t: TestContext;
+  let fixture: Fixture;
+  const tokens = new Map<Actor, string>();
+
+  const token = async (actor: Actor, fresh = false) => {
+    const username = actor === 'nobody' ? 'nobody.user' : actor;
+    const password = actor === 'nobody' ? NOBODY_PASSWORD : undefined;
+    if (fresh) return bearer(t.app, username, password);
+    let header = tokens.get(actor);
+    if (!header) {
+      header = await bearer(t.app, username, password);
+      tokens.set(actor, header);
+    }
+    return header;
+  };
+
+  const send = (method: Method, call: Call, authorization?: string) =>
+    t.app.inject({
+      method,
+      url: call.url,
+      headers: {
+        ...(authorization ? { authorization } : {}),
+        ...(call.csv !== undefined ? { 'content-type': 'text/csv' } : {}),
+      },
+      ...(call.csv !== undefined ? { payload: call.csv } : call.payload ? { payload: call.payload } : {}),
+    });
+
+  beforeAll(async () => {
+    t = await testApp();
+    const db = t.database.db;
+    const areas = new Map<string, number>();
+    for (const code of ['DIV1', 'DIV6', 'DIS1', 'DIS47', 'UPA1', 'UPA365', 'UPA366'])
+      areas.set(code, await areaId(db, code));
+    const facilities = new Map<string, number>();
+    for (const code of ['UHC-UPA365', 'UHC-UPA1', 'DH-DIS47', 'DH-DIS1', 'STORE-DIS47', 'STORE-DIV1'])
+      facilities.set(code, await facilityId(db, code));
+    const products = new Map(
+      (await db.selectFrom('vaccine_product').select(['id', 'code']).execute()).map((p) => [p.code, p.id]),
+    );
+
+    // Staff made for these tests by the national admin: one with no role left at all, one in
+    // Dhaka and one in Chattagram whose grants the Dhaka admin may and may not touch.
+    const admin = await token('admin');
+    const create = async (username: string, password: string, grant: Record<string, unknown>) => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/users',
+        headers: { authorization: admin },
+        payload: { username, displayName: username, password, ...grant },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json<{ id: number; grantId: number }>();
+    };
+    const nobody = await create('nobody.user', NOBODY_PASSWORD, {
+      role: 'vaccinator',
+      facilityId: facilities.get('DH-DIS47'),
+    });
+    const revoked = await t.app.inject({
+      method: 'DELETE',
+      url: `/api/users/${nobody.id}/grants/${nobody.grantId}`,
+      headers: { authorization: admin },
+    });
+    expect(revoked.statusCode, revoked.body).toBe(204);
+    const dhakaHelper = await create('dhaka.helper', 'dhaka-helper-password', {
+      role: 'help_desk',
+      areaId: areas.get('DIS47'),
+    });
+    const ctgHelper = await create('ctg.helper', 'ctg-helper-password', {
+      role: 'help_desk',
+      areaId: areas.get('DIV1'),
+    });
+    const grants = new Map([
+      ['dhaka.helper', dhakaHelper.grantId],
+      ['ctg.helper', ctgHelper.grantId],
+    ]);
+
+    let counter = 0;
+    const get = (map: Map<string, number>, what: string) => (key: string) => {
+      const id = map.get(key);
+      if (id === undefined) throw new Error(`fixture has no ${what} ${key}`);
+      return id;
+    };
+    const users = new Map<string, number>();
+    for (const u of ['dhaka.helper', 'ctg.helper', 'nobody.user']) users.set(u, await userId(db, u));
+    fixture = {
+      area: get(areas, 'area'),
+      facility: get(facilities, 'facility'),
+      user: get(users, 'user'),
+      grant: get(grants, 'grant of'),
+      product: get(products, 'product'),
+      unique: (prefix) => `${prefix}-${process.pid}-${++counter}`.toUpperCase(),
+    };
+  });
+  afterAll(() => t.close());
+
+  /**
+   * Every /api route the app registers, sorted by how it answers: without a sign-in (public), to a
+   * staff member who holds no role (a staff route lets the sign-in through and refuses the action
+   * with 403), or with 401 even then (routes for another kind of sign-in, such as citizens).
+   */
+  const inventory = async () => {
+    const registered = [...flattenRouteTree(t.app.printRoutes({ commonPrefix: false, includeHooks: false }))]
+      .filter((k) => {
+        const [method, path] = k.split(' ') as [string, string];
+        return (
+          path.startsWith('/api/') &&
+          !path.startsWith('/api/docs') &&
+          method !== 'HEAD' &&
+          method !== 'OPTIONS'
+        );
+      })
+      .sort();
+    const publicRoutes: string[] = [];
+    const staffRoutes: string[] = [];
+    const otherRoutes: string[] = [];
+    for (const key of registered) {
+      const [method, path] = key.split(' ') as [InjectOptions['method'], string];
+      const url = path.replace(/\{\w+\}/g, '1');
+      const anonymous = await t.app.inject({ method, url });
+      // Public routes may answer 401 themselves (a refresh without a session); the access hooks'
+      // refusal for want of a sign-in is `not_signed_in`.
+      if (
+        anonymous.statusCode !== 401 ||
+        anonymous.json<{ error?: { code?: string } }>().error?.code !== 'not_signed_in'
+      ) {
+        publicRoutes.push(key);
+        continue;
+      }
+      const roleless = await t.app.inject({
+        method,
+        url,
+        headers: { authorization: await token('nobody', true) },
+      });
+      (roleless.statusCode === 401 ? otherRoutes : staffRoutes).push(key);
+    }
+    return { registered, publicRoutes, staffRoutes, otherRoutes };
+  };
+
+  it('every route the app registers is in the OpenAPI document', async () => {
+    const doc = (await t.app.inject('/api/openapi.json')).json<{
+      paths: Record<string, Record<string, unknown>>;
+    }>();
+    const documented = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/api/'))
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => keyOf(m, path)));
+    const { registered } = await inventory();
+    // The parse of the route tree found the routes (a broken parse would make the checks vacuous).
+    expect(registered).toEqual(
+      expect.arrayContaining(['GET /api/areas/{id}/subtree', 'DELETE /api/users/{id}/grants/{grantId}']),
+    );
+    expect(registered.filter((k) => !documented.includes(k))).toEqual(['GET /api/openapi.json']);
+    expect(documented.filter((k) => !registered.includes(k))).toEqual([]);
+  });
+
+  it('the table has one entry for each route that needs a staff sign-in, and no other', async () => {
+    const tabled = ROUTES.map((r) => keyOf(r.method, r.path));
+    expect(new Set(tabled).size, 'one table entry per route').toBe(tabled.length);
+    const { staffRoutes } = await inventory();
+    expect(staffRoutes).toEqual(
+      expect.arrayContaining(['GET /api/auth/me', 'POST /api/areas', 'GET /api/audit-events']),
+    );
+    const missing = staffRoutes.filter((k) => !tabled.includes(k));
+    const stale = tabled.filter((k) => !staffRoutes.includes(k));
+    expect(missing, 'staff routes without an entry in ROUTES of authorization.test.ts').toEqual([]);
+    expect(stale, 'entries in ROUTES for routes that are gone or no longer need a staff sign-in').toEqual([]);
+  });
+
+  it('only the routes meant to be public answer without a sign-in', async () => {
+    const { publicRoutes } = await inventory();
+    expect(publicRoutes, 'routes that answer without a sign-in but are not in PUBLIC_ROUTES').toEqual(
+      [...PUBLIC_ROUTES].sort(),
+    );
+  });
+
+  describe.each(ROUTES.map((r) => [keyOf(r.method, r.path), r] as const))('%s', (_name, route) => {
+    if (route.denied.length) {
+      it.each(route.denied.map((d) => [d.as, d.why, d] as const))(
+        '%s (%s) gets 403 and nothing changes',
+        async (_as, _why, attempt) => {
+          const call = attempt.call(fixture);
+          const authorization = await token(attempt.as);
+          const before = await fingerprint(t.database.db);
+          const res = await send(route.method, call, authorization);
+          expectError(res, 403, 'forbidden');
+          expect(await fingerprint(t.database.db)).toEqual(before);
+        },
+      );
+    }
+
+    it('answers 401 without a valid sign-in, and nothing changes', async () => {
+      const call = route.allowed.call(fixture);
+      const before = await fingerprint(t.database.db);
+      expectError(await send(route.method, call), 401, 'not_signed_in');
+      expectError(await send(route.method, call, 'Basic YWRtaW46ZG9zZXdpc2UtZGVtbw=='), 401, 'not_signed_in');
+      expectError(await send(route.method, call, 'Bearer not-a-token'), 401, 'invalid_token');
+      // A well-formed token for the admin, signed with another key.
+      const forged = await new SignJWT({ sid: '00000000-0000-4000-8000-000000000000' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('1')
+        .setIssuer('dosewise')
+        .setAudience('dosewise-staff')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(TEST_SECRETS.DOSEWISE_TOKEN_SECRET.replace('test', 'fake')));
+      expectError(await send(route.method, call, `Bearer ${forged}`), 401, 'invalid_token');
+      // Signed with the right key but for no session that exists.
+      const orphan = await new SignJWT({ sid: '00000000-0000-4000-8000-000000000000' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('1')
+        .setIssuer('dosewise')
+        .setAudience('dosewise-staff')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(TEST_SECRETS.DOSEWISE_TOKEN_SECRET));
+      expectError(await send(route.method, call, `Bearer ${orphan}`), 401, 'session_ended');
+      expect(await fingerprint(t.database.db)).toEqual(before);
+    });
+
+    it(`${route.allowed.as} (${route.allowed.why}) is allowed`, async () => {
+      const call = route.allowed.call(fixture);
+      const authorization = await token(route.allowed.as, route.allowed.freshSession);
+      const before = await fingerprint(t.database.db);
+      const lastAudit = (await latestAudit(t.database.db, 1))[0]?.id ?? 0;
+      const res = await send(route.method, call, authorization);
+      expect(res.statusCode, res.body).toBe(route.allowed.status);
+      if (route.method !== 'GET') {
+        // A change was made and recorded, by this actor.
+        expect(await fingerprint(t.database.db)).not.toEqual(before);
+        const actor = await userId(
+          t.database.db,
+          route.allowed.as === 'nobody' ? 'nobody.user' : route.allowed.as,
+        );
+        const written = (await latestAudit(t.database.db, 50)).filter((e) => e.id > lastAudit);
+        expect(written.length).toBeGreaterThan(0);
+        expect(written.every((e) => e.actor_id === actor)).toBe(true);
+      }
+    });
+  });
+
+  describe('list routes filter to the caller instead of refusing', () => {
+    it('an area admin asking for facilities of another division gets none', async () => {
+      const res = await send(
+        'GET',
+        { url: `/api/facilities?areaId=${fixture.area('DIV1')}` },
+        await token('dhaka.admin'),
+      );
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual([]);
+      // ... while the national admin sees them.
+      const all = await send(
+        'GET',
+        { url: `/api/facilities?areaId=${fixture.area('DIV1')}` },
+        await token('admin'),
+      );
+      expect(all.json<unknown[]>().length).toBeGreaterThan(0);
+    });
+
+    it('an area admin lists only staff with a role in its area', async () => {
+      const res = await send('GET', { url: '/api/users?limit=500' }, await token('dhaka.admin'));
+      expect(res.statusCode).toBe(200);
+      const names = res.json<{ username: string }[]>().map((u) => u.username);
+      expect(names).toEqual(
+        expect.arrayContaining(['dhaka.admin', 'manager', 'vaccinator', 'storekeeper', 'helpdesk']),
+      );
+      expect(names).not.toContain('admin');
+      expect(names).not.toContain('auditor');
+      expect(names).not.toContain('ctg.helper');
+    });
+
+    it('an area admin sees audit events of its area only', async () => {
+      const res = await send('GET', { url: '/api/audit-events?limit=500' }, await token('dhaka.admin'));
+      expect(res.statusCode).toBe(200);
+      const events = res.json<{ areaId: number | null }[]>();
+      expect(events.length).toBeGreaterThan(0);
+      const dhakaPath = (
+        await t.database.db
+          .selectFrom('area')
+          .select('path')
+          .where('code', '=', 'DIV6')
+          .executeTakeFirstOrThrow()
+      ).path;
+      const inDhaka = new Set(
+        (
+          await t.database.db.selectFrom('area').select('id').where('path', 'like', `${dhakaPath}%`).execute()
+        ).map((a) => a.id),
+      );
+      expect(events.every((e) => e.areaId !== null && inDhaka.has(e.areaId))).toBe(true);
+      // The Chattagram help desk's grant was recorded with its area; the Dhaka admin does not see it.
+      const national = await send(
+        'GET',
+        { url: `/api/audit-events?action=grant.added&limit=500` },
+        await token('admin'),
+      );
+      expect(
+        national.json<{ areaId: number | null }[]>().some((e) => e.areaId === fixture.area('DIV1')),
+      ).toBe(true);
+    });
+
+    it('an import by an area admin refuses rows outside its area, row by row, and stores none of them', async () => {
+      const before = await fingerprint(t.database.db, ['area', 'facility']);
+      const areas = await send(
+        'POST',
+        { url: '/api/areas/import', csv: areasCsv(fixture, 'DIS1') },
+        await token('dhaka.admin'),
+      );
+      expect(areas.statusCode).toBe(200);
+      expect(areas.json()).toMatchObject({
+        total: 1,
+        created: 0,
+        updated: 0,
+        rejected: 1,
+        errors: [{ row: 2, code: 'forbidden' }],
+      });
+      const facilities = await send(
+        'POST',
+        { url: '/api/facilities/import', csv: facilitiesCsv(fixture, 'DIS1') },
+        await token('dhaka.admin'),
+      );
+      expect(facilities.statusCode).toBe(200);
+      expect(facilities.json()).toMatchObject({
+        total: 1,
+        created: 0,
+        updated: 0,
+        rejected: 1,
+        errors: [{ row: 2, code: 'forbidden' }],
+      });
+      expect(await fingerprint(t.database.db, ['area', 'facility'])).toEqual(before);
+    });
+  });
+});

@@ -1,0 +1,86 @@
+import { NavLink, Outlet, useNavigate } from 'react-router';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/client.ts';
+import { getSession, setSession, useSessionState } from '../auth/session.ts';
+import { LanguageSwitch } from '../ui/LanguageSwitch.tsx';
+import { Brand, Main, SkipLink } from '../ui/Layout.tsx';
+
+const SECTIONS = ['areas', 'facilities', 'products', 'staff', 'audit'] as const;
+
+function UserBadge() {
+  const { t } = useTranslation();
+  const user = useSessionState().session?.user;
+  if (!user) return null;
+  const roles = [...new Set(user.grants.map((g) => g.role))].map((r) => t(`roles.${r}`));
+  return (
+    <div className="user-badge">
+      <span className="user-name" data-testid="current-user">
+        {user.displayName || user.username}
+      </span>
+      {roles.length > 0 && <span className="user-roles">{roles.join(', ')}</span>}
+    </div>
+  );
+}
+
+function SignOutButton() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const signOut = useMutation({
+    // Even when the server cannot be told (offline, expired), the sign-in ends on this device.
+    mutationFn: async () => {
+      if (getSession()) await api.POST('/api/auth/sign-out').catch(() => undefined);
+    },
+    onSettled: () => {
+      void navigate('/console/sign-in', { replace: true });
+      setSession(null);
+      queryClient.clear();
+    },
+  });
+  return (
+    <button
+      type="button"
+      className="button secondary small"
+      data-testid="sign-out"
+      disabled={signOut.isPending}
+      onClick={() => signOut.mutate()}
+    >
+      {t('console.signOut')}
+    </button>
+  );
+}
+
+export function ConsoleLayout() {
+  const { t } = useTranslation();
+  return (
+    <div className="page console">
+      <SkipLink />
+      <header className="site-header">
+        <div className="site-header-inner">
+          <Brand />
+          <span className="tagline">{t('console.title')}</span>
+          <div className="header-tools">
+            <UserBadge />
+            <LanguageSwitch />
+            <SignOutButton />
+          </div>
+        </div>
+        <nav className="console-nav" aria-label={t('console.nav')}>
+          <ul role="list">
+            {SECTIONS.map((s) => (
+              <li key={s}>
+                <NavLink to={`/console/${s}`}>{t(`console.sections.${s}`)}</NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+      </header>
+      <Main>
+        <div className="container">
+          <Outlet />
+        </div>
+      </Main>
+    </div>
+  );
+}

@@ -1,0 +1,7 @@
+export * from './dates.ts';
+export * from './identity.ts';
+export * from './eligibility.ts';
+export * from './registration-number.ts';
+export * from './phone.ts';
+export { asciiDigits, compactNumber } from './text.ts';
+export { ISO_3166_ALPHA2 } from './countries.ts';
