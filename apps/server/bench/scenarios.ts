@@ -4,6 +4,18 @@ import { DEMO_PASSWORD } from '../src/seed/demo.ts';
 export interface BenchContext {
   base: string;
   database: 'postgres' | 'pglite';
+  seconds: number;
+  connections: number;
+}
+
+export interface Measured {
+  ops: number;
+  seconds: number;
+  throughput: number;
+  p50_ms: number;
+  p99_ms: number;
+  errors: number;
+  extra?: Record<string, unknown>;
 }
 
 export interface BenchPlan {
@@ -14,7 +26,14 @@ export interface BenchPlan {
 export interface Scenario {
   name: string;
   description: string;
-  prepare(ctx: BenchContext): Promise<BenchPlan>;
+  /** Server environment on top of the bench defaults. */
+  serverEnv?: Record<string, string>;
+  /** Start from an empty database (scenarios whose writes would collide with a previous run's). */
+  freshDatabase?: boolean;
+  /** Either a request plan that autocannon drives... */
+  prepare?(ctx: BenchContext): Promise<BenchPlan>;
+  /** ...or a driver of its own for multi-step flows, started before the server (it may add to its environment). */
+  start?(): Promise<{ env?: Record<string, string>; drive(ctx: BenchContext): Promise<Measured>; close(): Promise<void> }>;
 }
 
 export async function staffToken(base: string, username = 'admin'): Promise<string> {
@@ -26,6 +45,8 @@ export async function staffToken(base: string, username = 'admin'): Promise<stri
   if (!res.ok) throw new Error(`bench sign-in failed: ${res.status}`);
   return ((await res.json()) as { accessToken: string }).accessToken;
 }
+
+import { registrationScenario } from './registration.ts';
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -62,4 +83,5 @@ export const SCENARIOS: Scenario[] = [
       };
     },
   },
+  registrationScenario,
 ];

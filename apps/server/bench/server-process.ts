@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function ensureDatabase(url: string) {
+async function ensureDatabase(url: string, fresh: boolean) {
   const target = new URL(url);
   const name = target.pathname.slice(1);
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unusable bench database name "${name}"`);
@@ -25,6 +26,7 @@ async function ensureDatabase(url: string) {
   admin.pathname = '/postgres';
   const client = new pg.Client({ connectionString: admin.toString() });
   await client.connect();
+  if (fresh) await client.query(`drop database if exists ${name} with (force)`);
   const exists = await client.query('select 1 from pg_database where datname = $1', [name]);
   if (exists.rowCount === 0) await client.query(`create database ${name}`);
   await client.end();
@@ -53,6 +55,8 @@ export interface ServerProcessOptions {
   web?: boolean;
   /** Receives everything the server prints on stdout. */
   onOutput?: (text: string) => void;
+  /** Drop and recreate the bench database first (PostgreSQL only). */
+  fresh?: boolean;
 }
 
 export async function startServer(database: 'postgres' | 'pglite', opts: ServerProcessOptions = {}) {
@@ -62,13 +66,31 @@ export async function startServer(database: 'postgres' | 'pglite', opts: ServerP
     database === 'postgres'
       ? { DATABASE_URL: process.env.BENCH_DATABASE_URL ?? DEFAULT_BENCH_URL }
       : { DOSEWISE_DATA_DIR: path.join(ROOT, 'data', 'bench-pglite') };
-  if (database === 'postgres') await ensureDatabase(dbEnv.DATABASE_URL!);
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/dosewise.mjs'), 'start', ...(opts.web ? [] : ['--api-only'])], {
-    cwd: ROOT,
-    env: { ...process.env, DOSEWISE_MODE: 'demo', SEED_PEOPLE: '2000', LOG_LEVEL: 'warn', ...dbEnv, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  child.stdout?.on('data', (d: Buffer) => (opts.onOutput ?? ((t: string) => process.stderr.write(`[server] ${t}`)))(d.toString()));
+  if (database === 'postgres') await ensureDatabase(dbEnv.DATABASE_URL!, opts.fresh ?? false);
+  else if (opts.fresh) rmSync(dbEnv.DOSEWISE_DATA_DIR!, { recursive: true, force: true });
+  // BENCH_NODE_ARGS: flags for the server's node (--cpu-prof, say) when looking into a figure.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, path.join(ROOT, 'bin/dosewise.mjs'), 'start', ...(opts.web ? [] : ['--api-only'])],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        DOSEWISE_MODE: 'demo',
+        SEED_PEOPLE: '2000',
+        LOG_LEVEL: 'warn',
+        ...dbEnv,
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  child.stdout?.on('data', (d: Buffer) =>
+    (opts.onOutput ?? ((t: string) => process.stderr.write(`[server] ${t}`)))(d.toString()),
+  );
   const base = `http://127.0.0.1:${port}`;
   await waitReady(base, child);
   return {
@@ -82,4 +104,3 @@ export async function startServer(database: 'postgres' | 'pglite', opts: ServerP
     },
   };
 }
-

@@ -151,3 +151,12 @@ create table job (
   finished_at timestamptz
 );
 create index job_due_idx on job (run_at) where status in ('queued', 'running');
+
+-- Fixed-window counters for abuse limits (codes per client address per hour, and later more):
+-- one row per key and window, incremented in place, so a check costs the same on the millionth request.
+create table rate_counter (
+  key text not null,
+  window_start timestamptz not null,
+  count integer not null default 0,
+  primary key (key, window_start)
+);

@@ -23,7 +23,13 @@ async function main(argv: string[]) {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start': {
-      const { values } = parseArgs({ args: rest, options: { dev: { type: 'boolean', default: false }, 'api-only': { type: 'boolean', default: false } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          dev: { type: 'boolean', default: false },
+          'api-only': { type: 'boolean', default: false },
+        },
+      });
       const config = loadConfig(values.dev ? { DOSEWISE_MODE: 'development', ...process.env } : process.env);
       await start(config, { dev: values.dev ?? false, apiOnly: values['api-only'] ?? false });
       return;
@@ -37,7 +43,10 @@ async function main(argv: string[]) {
     }
     case 'seed': {
       const config = loadConfig();
-      const { values } = parseArgs({ args: rest, options: { people: { type: 'string' }, seed: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: { people: { type: 'string' }, seed: { type: 'string' } },
+      });
       const people = values.people === undefined ? config.SEED_PEOPLE : Number(values.people);
       const seed = values.seed === undefined ? config.SEED_RANDOM : Number(values.seed);
       if (!Number.isInteger(people) || people < 0 || !Number.isInteger(seed) || seed < 0) {
@@ -60,19 +69,31 @@ async function main(argv: string[]) {
       const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } } });
       const { openApiDocument, openApiTypes } = await import('./openapi.ts');
       const doc = await openApiDocument();
-      if (values.out) writeFileSync(values.out, values.out.endsWith('.ts') ? await openApiTypes(doc) : JSON.stringify(doc, null, 2) + '\n');
+      if (values.out)
+        writeFileSync(
+          values.out,
+          values.out.endsWith('.ts') ? await openApiTypes(doc) : JSON.stringify(doc, null, 2) + '\n',
+        );
       else process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
       return;
     }
     case 'nid-sim': {
       const config = loadConfig();
       const { runRegistrySimulator } = await import('./registry/simulator.ts');
-      await runRegistrySimulator({ port: config.NID_SIM_PORT, host: '127.0.0.1', people: config.SEED_PEOPLE, seed: config.SEED_RANDOM });
+      await runRegistrySimulator({
+        port: config.NID_SIM_PORT,
+        host: '127.0.0.1',
+        people: config.SEED_PEOPLE,
+        seed: config.SEED_RANDOM,
+      });
       return;
     }
     case 'worker': {
       const config = loadConfig();
-      if (!config.NID_REGISTRY_URL) throw new UsageError('a separate worker process needs NID_REGISTRY_URL (the demo simulator lives with `dosewise start`)');
+      if (!config.NID_REGISTRY_URL)
+        throw new UsageError(
+          'a separate worker process needs NID_REGISTRY_URL (the demo simulator lives with `dosewise start`)',
+        );
       const database = await connect(config);
       const { createServices } = await import('./services.ts');
       const pino = (await import('pino')).default;

@@ -10,7 +10,12 @@ import { Value } from '@sinclair/typebox/value';
  * Secrets have no defaults: in production mode a missing secret stops the start; in demo and
  * development modes they are generated once into the data directory and reused.
  */
-const Mode = Type.Union([Type.Literal('demo'), Type.Literal('development'), Type.Literal('production'), Type.Literal('test')]);
+const Mode = Type.Union([
+  Type.Literal('demo'),
+  Type.Literal('development'),
+  Type.Literal('production'),
+  Type.Literal('test'),
+]);
 
 const IntString = (description: string, def: number, min = 0) =>
   Type.Integer({ description, default: def, minimum: min });
@@ -26,7 +31,8 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ description: 'Address the HTTP server listens on.', default: '0.0.0.0' }),
   PUBLIC_URL: Type.Optional(
     Type.String({
-      description: 'External base URL of this deployment (used in links and certificate issuer URLs). Default: http://localhost:PORT.',
+      description:
+        'External base URL of this deployment (used in links and certificate issuer URLs). Default: http://localhost:PORT.',
     }),
   ),
   DOSEWISE_DATA_DIR: Type.String({
@@ -35,100 +41,223 @@ export const ConfigSchema = Type.Object({
   }),
   DATABASE_URL: Type.Optional(
     Type.String({
-      description: 'PostgreSQL server connection string (15 or newer). When unset, the embedded PGlite database under DOSEWISE_DATA_DIR is used.',
+      description:
+        'PostgreSQL server connection string (15 or newer). When unset, the embedded PGlite database under DOSEWISE_DATA_DIR is used.',
     }),
   ),
   DATABASE_READ_URL: Type.Optional(
-    Type.String({ description: 'Optional read replica for read-only queries (reports, availability, reference data reads).' }),
+    Type.String({
+      description:
+        'Optional read replica for read-only queries (reports, availability, reference data reads).',
+    }),
   ),
   DATABASE_POOL_SIZE: IntString('Connections per pool to a PostgreSQL server.', 20, 1),
-  DATABASE_STATEMENT_TIMEOUT_MS: IntString('statement_timeout set on every server connection, in milliseconds.', 15000, 100),
+  DATABASE_STATEMENT_TIMEOUT_MS: IntString(
+    'statement_timeout set on every server connection, in milliseconds.',
+    15000,
+    100,
+  ),
   DOSEWISE_TOKEN_SECRET: Type.Optional(
-    Type.String({ minLength: 32, description: 'Secret (at least 32 characters) that signs staff access tokens. Required in production.' }),
+    Type.String({
+      minLength: 32,
+      description: 'Secret (at least 32 characters) that signs staff access tokens. Required in production.',
+    }),
   ),
   DOSEWISE_DATA_KEY: Type.Optional(
     Type.String({
       pattern: '^[0-9a-fA-F]{64}$',
-      description: 'AES-256-GCM key (64 hex characters) that encrypts national ID numbers and phone numbers at rest. Required in production.',
+      description:
+        'AES-256-GCM key (64 hex characters) that encrypts national ID numbers and phone numbers at rest. Required in production.',
     }),
   ),
   DOSEWISE_INDEX_KEY: Type.Optional(
     Type.String({
       pattern: '^[0-9a-fA-F]{64}$',
-      description: 'HMAC-SHA-256 key (64 hex characters) for the blind indexes used to look up and de-duplicate identifiers. Required in production.',
+      description:
+        'HMAC-SHA-256 key (64 hex characters) for the blind indexes used to look up and de-duplicate identifiers. Required in production.',
     }),
   ),
   ACCESS_TOKEN_TTL_S: IntString('Lifetime of a staff access token, in seconds.', 900, 30),
-  REFRESH_TOKEN_TTL_S: IntString('Lifetime of a staff refresh token (the sign-in session), in seconds.', 12 * 3600, 60),
+  REFRESH_TOKEN_TTL_S: IntString(
+    'Lifetime of a staff refresh token (the sign-in session), in seconds.',
+    12 * 3600,
+    60,
+  ),
   LOGIN_MAX_FAILURES: IntString('Failed sign-ins in a row after which a staff account is locked.', 5, 1),
   LOGIN_LOCKOUT_S: IntString('How long a locked staff account stays locked, in seconds.', 900, 1),
   CORS_ORIGINS: Type.String({
-    description: 'Comma-separated list of origins allowed to call the API from a browser (empty: same origin only).',
+    description:
+      'Comma-separated list of origins allowed to call the API from a browser (empty: same origin only).',
     default: '',
   }),
-  RATE_LIMIT_MAX: IntString('Default requests per minute per client address on routes that opt in to rate limiting.', 600, 1),
+  RATE_LIMIT_MAX: IntString(
+    'Default requests per minute per client address on routes that opt in to rate limiting.',
+    600,
+    1,
+  ),
   BODY_LIMIT_BYTES: IntString('Largest request body accepted, in bytes.', 1_048_576, 1024),
   IMPORT_BODY_LIMIT_BYTES: IntString('Largest CSV import body accepted, in bytes.', 20 * 1_048_576, 1024),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { description: 'pino log level.', default: 'info' },
   ),
-  TRUST_PROXY: Type.Boolean({ description: 'Trust X-Forwarded-* headers from a load balancer.', default: false }),
+  TRUST_PROXY: Type.Boolean({
+    description: 'Trust X-Forwarded-* headers from a load balancer.',
+    default: false,
+  }),
   OTP_TTL_S: IntString('How long a sign-in code sent by SMS stays valid, in seconds.', 180, 30),
   OTP_MAX_TRIES: IntString('Wrong entries allowed per sign-in code before it is locked.', 5, 1),
   OTP_MAX_PER_PHONE_HOUR: IntString('Sign-in codes one phone number may request per hour.', 5, 1),
   OTP_MAX_PER_PHONE_DAY: IntString('Sign-in codes one phone number may request per day.', 10, 1),
-  OTP_MAX_PER_IP_HOUR: IntString('Sign-in codes one client address may request per hour (help desks and shared networks need headroom).', 200, 1),
-  CITIZEN_TOKEN_TTL_S: IntString('Lifetime of a citizen session after OTP verification, in seconds.', 3600, 60),
+  OTP_MAX_PER_IP_HOUR: IntString(
+    'Sign-in codes one client address may request per hour (help desks and shared networks need headroom).',
+    200,
+    1,
+  ),
+  OTP_VERIFY_PER_IP_MINUTE: IntString(
+    'Code entries one client address may make per minute (each code also allows only OTP_MAX_TRIES).',
+    600,
+    1,
+  ),
+  SIGN_IN_PER_IP_MINUTE: IntString('Staff sign-in attempts one client address may make per minute.', 30, 1),
+  CITIZEN_TOKEN_TTL_S: IntString(
+    'Lifetime of a citizen session after OTP verification, in seconds.',
+    3600,
+    60,
+  ),
   PEOPLE_PER_PHONE: IntString('People one phone number may register (self and family).', 4, 1),
-  REGISTRATION_NUMBER_PREFIX: Type.String({ pattern: '^[A-Z]{2,4}$', default: 'BD', description: 'Prefix of registration numbers (letters, e.g. the country code).' }),
+  REGISTRATION_NUMBER_PREFIX: Type.String({
+    pattern: '^[A-Z]{2,4}$',
+    default: 'BD',
+    description: 'Prefix of registration numbers (letters, e.g. the country code).',
+  }),
   ID_RULES: Type.Optional(
     Type.String({
       description:
-        'JSON with the format and check rules per identity document type (national ID lengths and check digit, birth registration number, passport pattern); default: Bangladesh\'s rules in packages/domain (DEFAULT_ID_RULES).',
+        "JSON with the format and check rules per identity document type (national ID lengths and check digit, birth registration number, passport pattern); default: Bangladesh's rules in packages/domain (DEFAULT_ID_RULES).",
     }),
   ),
-  CONSENT_NOTICE_VERSION: Type.String({ default: '2026-01', description: 'Version of the data-processing notice a citizen consents to at registration.' }),
+  CONSENT_NOTICE_VERSION: Type.String({
+    default: '2026-01',
+    description: 'Version of the data-processing notice a citizen consents to at registration.',
+  }),
   NID_REGISTRY_URL: Type.Optional(
-    Type.String({ description: 'Base URL of the national ID registry. Unset in demo and development mode: `dosewise start` runs the registry simulator (`dosewise nid-sim`) and uses it.' }),
+    Type.String({
+      description:
+        'Base URL of the national ID registry. Unset in demo and development mode: `dosewise start` runs the registry simulator (`dosewise nid-sim`) and uses it.',
+    }),
   ),
-  NID_REGISTRY_API_KEY: Type.Optional(Type.String({ description: 'Credential sent to the registry in NID_REGISTRY_API_KEY_HEADER.' })),
-  NID_REGISTRY_API_KEY_HEADER: Type.String({ default: 'x-api-key', description: 'Header that carries NID_REGISTRY_API_KEY.' }),
-  NID_REGISTRY_USERNAME: Type.Optional(Type.String({ description: 'Basic-auth user for the registry (when it takes no API key).' })),
+  NID_REGISTRY_API_KEY: Type.Optional(
+    Type.String({ description: 'Credential sent to the registry in NID_REGISTRY_API_KEY_HEADER.' }),
+  ),
+  NID_REGISTRY_API_KEY_HEADER: Type.String({
+    default: 'x-api-key',
+    description: 'Header that carries NID_REGISTRY_API_KEY.',
+  }),
+  NID_REGISTRY_USERNAME: Type.Optional(
+    Type.String({ description: 'Basic-auth user for the registry (when it takes no API key).' }),
+  ),
   NID_REGISTRY_PASSWORD: Type.Optional(Type.String({ description: 'Basic-auth password for the registry.' })),
-  NID_REGISTRY_TIMEOUT_MS: IntString('Time allowed for one registry look-up attempt, in milliseconds.', 2000, 50),
-  NID_REGISTRY_RETRIES: IntString('Retries of a registry look-up after a timeout, network error or 5xx (not after a 4xx).', 2, 0),
-  NID_REGISTRY_RETRY_DELAY_MS: IntString('First back-off between registry retries, in milliseconds (doubles each time).', 100, 0),
-  NID_REGISTRY_BREAKER_FAILURES: IntString('Consecutive failed look-ups after which calls to the registry stop for a cool-down (circuit breaker).', 5, 1),
-  NID_REGISTRY_BREAKER_COOLDOWN_MS: IntString('How long the circuit stays open before one trial call, in milliseconds.', 30000, 100),
+  NID_REGISTRY_TIMEOUT_MS: IntString(
+    'Time allowed for one registry look-up attempt, in milliseconds.',
+    2000,
+    50,
+  ),
+  NID_REGISTRY_RETRIES: IntString(
+    'Retries of a registry look-up after a timeout, network error or 5xx (not after a 4xx).',
+    2,
+    0,
+  ),
+  NID_REGISTRY_RETRY_DELAY_MS: IntString(
+    'First back-off between registry retries, in milliseconds (doubles each time).',
+    100,
+    0,
+  ),
+  NID_REGISTRY_BREAKER_FAILURES: IntString(
+    'Consecutive failed look-ups after which calls to the registry stop for a cool-down (circuit breaker).',
+    5,
+    1,
+  ),
+  NID_REGISTRY_BREAKER_COOLDOWN_MS: IntString(
+    'How long the circuit stays open before one trial call, in milliseconds.',
+    30000,
+    100,
+  ),
   NID_REGISTRY_MAX_CONNECTIONS: IntString('Most open connections to the registry.', 64, 1),
   NID_SIM_PORT: IntString('Port of the registry simulator that demo mode starts (0: any free port).', 0, 0),
   SMS_PROVIDER: Type.Optional(
     Type.Union([Type.Literal('file'), Type.Literal('console'), Type.Literal('http')], {
-      description: 'Where SMS go: `file` (JSON lines in SMS_FILE_PATH; demo and tests), `console` (ids only in the log), `http` (an SMS gateway). Default: `file`, and required to be `http` in production.',
+      description:
+        'Where SMS go: `file` (JSON lines in SMS_FILE_PATH; demo and tests), `console` (ids only in the log), `http` (an SMS gateway). Default: `file`, and required to be `http` in production.',
     }),
   ),
-  SMS_FILE_PATH: Type.Optional(Type.String({ description: 'File of the `file` SMS sink. Default: DOSEWISE_DATA_DIR/sms-outbox.jsonl. It holds phone numbers and texts: demo and tests only.' })),
-  SMS_CONSOLE_PRINT: Type.Boolean({ default: false, description: 'With SMS_PROVIDER=console, also print recipient and text to stdout (local demo only).' }),
-  SMS_HTTP_URL: Type.Optional(Type.String({ description: 'SMS gateway endpoint (may hold {to}, {text}, {ref} for gateways that take a query string).' })),
+  SMS_FILE_PATH: Type.Optional(
+    Type.String({
+      description:
+        'File of the `file` SMS sink. Default: DOSEWISE_DATA_DIR/sms-outbox.jsonl. It holds phone numbers and texts: demo and tests only.',
+    }),
+  ),
+  SMS_CONSOLE_PRINT: Type.Boolean({
+    default: false,
+    description: 'With SMS_PROVIDER=console, also print recipient and text to stdout (local demo only).',
+  }),
+  SMS_HTTP_URL: Type.Optional(
+    Type.String({
+      description:
+        'SMS gateway endpoint (may hold {to}, {text}, {ref} for gateways that take a query string).',
+    }),
+  ),
   SMS_HTTP_METHOD: Type.String({ default: 'POST', description: 'HTTP method of the gateway call.' }),
-  SMS_HTTP_AUTH_HEADER: Type.String({ default: 'Authorization', description: 'Header that carries the gateway credential (empty for none).' }),
+  SMS_HTTP_AUTH_HEADER: Type.String({
+    default: 'Authorization',
+    description: 'Header that carries the gateway credential (empty for none).',
+  }),
   SMS_HTTP_AUTH_VALUE: Type.Optional(Type.String({ description: 'Gateway credential, e.g. `Bearer ...`.' })),
-  SMS_HTTP_BODY_TEMPLATE: Type.String({ default: '{"to":"{to}","text":"{text}","ref":"{ref}"}', description: 'Request body with {to}, {text}, {ref} placeholders.' }),
-  SMS_HTTP_CONTENT_TYPE: Type.Union([Type.Literal('application/json'), Type.Literal('application/x-www-form-urlencoded')], { default: 'application/json', description: 'Content type of the gateway request body.' }),
+  SMS_HTTP_BODY_TEMPLATE: Type.String({
+    default: '{"to":"{to}","text":"{text}","ref":"{ref}"}',
+    description: 'Request body with {to}, {text}, {ref} placeholders.',
+  }),
+  SMS_HTTP_CONTENT_TYPE: Type.Union(
+    [Type.Literal('application/json'), Type.Literal('application/x-www-form-urlencoded')],
+    { default: 'application/json', description: 'Content type of the gateway request body.' },
+  ),
   SMS_HTTP_TIMEOUT_MS: IntString('Time allowed for one gateway call, in milliseconds.', 10000, 100),
-  SMS_HTTP_RESPONSE_REF_FIELD: Type.String({ default: '', description: "Dotted path of the gateway's message id in its JSON answer (empty: our own reference)." }),
+  SMS_HTTP_RESPONSE_REF_FIELD: Type.String({
+    default: '',
+    description: "Dotted path of the gateway's message id in its JSON answer (empty: our own reference).",
+  }),
+  SMS_WORKERS: IntString(
+    'SMS delivery loops per process on a server database (the embedded database has one).',
+    4,
+    1,
+  ),
   SMS_MAX_ATTEMPTS: IntString('Delivery attempts per SMS before it is marked failed.', 6, 1),
-  RUN_WORKERS: Type.Boolean({ default: true, description: 'Run the background workers (SMS delivery, jobs) inside the server process. With a server database they can run as separate processes instead (`dosewise worker`).' }),
-  CARD_SIGNING_KEY_FILE: Type.Optional(Type.String({ description: 'Path of the private EC P-256 JWK that signs vaccination cards. Required in production; generated into DOSEWISE_DATA_DIR in demo mode.' })),
-  SEED_PEOPLE: IntString('People in the demo national ID registry stand-in seeded on the first demo start.', 20000, 0),
+  RUN_WORKERS: Type.Boolean({
+    default: true,
+    description:
+      'Run the background workers (SMS delivery, jobs) inside the server process. With a server database they can run as separate processes instead (`dosewise worker`).',
+  }),
+  CARD_SIGNING_KEY_FILE: Type.Optional(
+    Type.String({
+      description:
+        'Path of the private EC P-256 JWK that signs vaccination cards. Required in production; generated into DOSEWISE_DATA_DIR in demo mode.',
+    }),
+  ),
+  SEED_PEOPLE: IntString(
+    'People in the demo national ID registry stand-in seeded on the first demo start.',
+    20000,
+    0,
+  ),
   SEED_RANDOM: IntString('Random seed of the demo dataset (the same seed gives the same dataset).', 1, 0),
 });
 
 export type ConfigInput = Static<typeof ConfigSchema>;
 export type RunMode = Static<typeof Mode>;
 
-export interface Config extends Omit<ConfigInput, 'DOSEWISE_MODE' | 'DOSEWISE_TOKEN_SECRET' | 'DOSEWISE_DATA_KEY' | 'DOSEWISE_INDEX_KEY' | 'PUBLIC_URL'> {
+export interface Config extends Omit<
+  ConfigInput,
+  'DOSEWISE_MODE' | 'DOSEWISE_TOKEN_SECRET' | 'DOSEWISE_DATA_KEY' | 'DOSEWISE_INDEX_KEY' | 'PUBLIC_URL'
+> {
   DOSEWISE_MODE: RunMode;
   DOSEWISE_TOKEN_SECRET: string;
   DOSEWISE_DATA_KEY: string;
@@ -149,7 +278,8 @@ function coerce(env: Record<string, string | undefined>): Record<string, unknown
     if (raw === undefined || raw === '') continue;
     const type = (schema as { type?: string }).type;
     if (type === 'integer') out[key] = /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
-    else if (type === 'boolean') out[key] = raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+    else if (type === 'boolean')
+      out[key] = raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
     else out[key] = raw;
   }
   return out;
@@ -158,7 +288,9 @@ function coerce(env: Record<string, string | undefined>): Record<string, unknown
 /** Reads, validates and completes the configuration. Throws ConfigError with every problem listed. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const input = Value.Default(ConfigSchema, coerce(env)) as Record<string, unknown>;
-  const errors = [...Value.Errors(ConfigSchema, input)].map((e) => `${e.path.slice(1) || '(root)'}: ${e.message}`);
+  const errors = [...Value.Errors(ConfigSchema, input)].map(
+    (e) => `${e.path.slice(1) || '(root)'}: ${e.message}`,
+  );
   if (errors.length) throw new ConfigError(`Invalid configuration:\n  ${errors.join('\n  ')}`);
   const parsed = input as ConfigInput;
   const mode: RunMode = parsed.DOSEWISE_MODE ?? (env.NODE_ENV === 'production' ? 'production' : 'demo');
@@ -181,9 +313,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (mode === 'production') {
     const problems: string[] = [];
     if (!parsed.NID_REGISTRY_URL) problems.push('NID_REGISTRY_URL (the national ID registry) is not set');
-    if (parsed.SMS_PROVIDER !== 'http' || !parsed.SMS_HTTP_URL) problems.push('SMS_PROVIDER=http with SMS_HTTP_URL (the SMS gateway) is not set');
-    if (!parsed.CARD_SIGNING_KEY_FILE) problems.push('CARD_SIGNING_KEY_FILE (the vaccination card signing key) is not set');
-    if (problems.length) throw new ConfigError(`Production mode cannot start: ${problems.join('; ')}. See docs/configuration.md.`);
+    if (parsed.SMS_PROVIDER !== 'http' || !parsed.SMS_HTTP_URL)
+      problems.push('SMS_PROVIDER=http with SMS_HTTP_URL (the SMS gateway) is not set');
+    if (!parsed.CARD_SIGNING_KEY_FILE)
+      problems.push('CARD_SIGNING_KEY_FILE (the vaccination card signing key) is not set');
+    if (problems.length)
+      throw new ConfigError(
+        `Production mode cannot start: ${problems.join('; ')}. See docs/configuration.md.`,
+      );
   }
   return {
     ...parsed,
@@ -228,7 +365,7 @@ export function configurationMarkdown(): string {
     '',
     'In `production` mode the three secrets must be given; in `demo` and `development` mode they are',
     'generated once into `DOSEWISE_DATA_DIR/keys.json` and reused. Make one with',
-    '`node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'hex\'))"`.',
+    "`node -e \"console.log(require('crypto').randomBytes(32).toString('hex'))\"`.",
     '',
     '| variable | default | description |',
     '| --- | --- | --- |',

@@ -4,7 +4,14 @@ import { buildApp } from './http/app.ts';
 
 /** The OpenAPI document, built from the route schemas without a database connection. */
 export async function openApiDocument(): Promise<Record<string, unknown>> {
-  const config = loadConfig({ ...process.env, DOSEWISE_MODE: 'test', DOSEWISE_TOKEN_SECRET: 'x'.repeat(32), DOSEWISE_DATA_KEY: '0'.repeat(64), DOSEWISE_INDEX_KEY: '0'.repeat(64), DATABASE_URL: 'postgres://unused.invalid/none' });
+  const config = loadConfig({
+    ...process.env,
+    DOSEWISE_MODE: 'test',
+    DOSEWISE_TOKEN_SECRET: 'x'.repeat(32),
+    DOSEWISE_DATA_KEY: '0'.repeat(64),
+    DOSEWISE_INDEX_KEY: '0'.repeat(64),
+    DATABASE_URL: 'postgres://unused.invalid/none',
+  });
   const database = await openDatabase({ url: config.DATABASE_URL, dataDir: '' });
   const app = await buildApp({ config, database, logger: false });
   await app.ready();

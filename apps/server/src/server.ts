@@ -34,13 +34,22 @@ export async function start(config: Config, opts: { dev?: boolean; apiOnly?: boo
   if (applied.length) say(`migrations applied: ${applied.join(', ')}`);
   if (config.DOSEWISE_MODE === 'demo' && !(await isSeeded(database.db))) {
     say(`seeding the demo dataset (${config.SEED_PEOPLE} people)...`);
-    await seedDemo(database, { people: config.SEED_PEOPLE, seed: config.SEED_RANDOM, log: (m) => say(`  ${m}`) });
+    await seedDemo(database, {
+      people: config.SEED_PEOPLE,
+      seed: config.SEED_RANDOM,
+      log: (m) => say(`  ${m}`),
+    });
   }
   if (!opts.dev && !opts.apiOnly) await ensureWebBuilt(say);
   // Without a registry address (demo, development) the registry simulator runs beside the server.
   const simulator = config.NID_REGISTRY_URL ? undefined : await spawnRegistrySimulator(config, say);
   const services = await createServices(config, database, { registryUrl: simulator?.url });
-  const app = await buildApp({ config, database, services, web: opts.apiOnly ? 'none' : opts.dev ? 'vite' : 'static' });
+  const app = await buildApp({
+    config,
+    database,
+    services,
+    web: opts.apiOnly ? 'none' : opts.dev ? 'vite' : 'static',
+  });
   const workers = config.RUN_WORKERS ? services.startWorkers(app.log) : undefined;
 
   let closing = false;
@@ -55,7 +64,10 @@ export async function start(config: Config, opts: { dev?: boolean; apiOnly?: boo
       simulator?.child.kill('SIGTERM');
       // Handlers of requests whose clients went away may still be running queries: let them finish.
       const until = Date.now() + 10_000;
-      while (Date.now() < until && (database.pool.waitingCount > 0 || database.pool.idleCount < database.pool.totalCount)) {
+      while (
+        Date.now() < until &&
+        (database.pool.waitingCount > 0 || database.pool.idleCount < database.pool.totalCount)
+      ) {
         await new Promise((r) => setTimeout(r, 50));
       }
       await database.close();
@@ -72,7 +84,9 @@ export async function start(config: Config, opts: { dev?: boolean; apiOnly?: boo
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://localhost:${port}`;
   say('');
-  say(`Dosewise is running at ${url}  (${database.kind === 'pglite' ? `embedded database in ${config.DOSEWISE_DATA_DIR}` : 'PostgreSQL server'}, mode ${config.DOSEWISE_MODE})`);
+  say(
+    `Dosewise is running at ${url}  (${database.kind === 'pglite' ? `embedded database in ${config.DOSEWISE_DATA_DIR}` : 'PostgreSQL server'}, mode ${config.DOSEWISE_MODE})`,
+  );
   say(`  console: ${url}/console   API docs: ${url}/api/docs   health: ${url}/health/ready`);
   if (config.DOSEWISE_MODE === 'demo') {
     say(`  demo sign-in (password "${DEMO_PASSWORD}" for each):`);
@@ -82,10 +96,18 @@ export async function start(config: Config, opts: { dev?: boolean; apiOnly?: boo
 }
 
 /** Runs `dosewise nid-sim` as a child process and waits for its start-up line. */
-async function spawnRegistrySimulator(config: Config, say: (m: string) => void): Promise<{ url: string; child: ChildProcess }> {
+async function spawnRegistrySimulator(
+  config: Config,
+  say: (m: string) => void,
+): Promise<{ url: string; child: ChildProcess }> {
   const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/dosewise.mjs');
   const child = spawn(process.execPath, [bin, 'nid-sim'], {
-    env: { ...process.env, NID_SIM_PORT: String(config.NID_SIM_PORT), SEED_PEOPLE: String(config.SEED_PEOPLE), SEED_RANDOM: String(config.SEED_RANDOM) },
+    env: {
+      ...process.env,
+      NID_SIM_PORT: String(config.NID_SIM_PORT),
+      SEED_PEOPLE: String(config.SEED_PEOPLE),
+      SEED_RANDOM: String(config.SEED_RANDOM),
+    },
     // The IPC channel ties the simulator's life to this process.
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
@@ -96,7 +118,9 @@ async function spawnRegistrySimulator(config: Config, say: (m: string) => void):
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m?.[1]) resolve(m[1]);
     });
-    child.once('exit', (code) => reject(new Error(`the registry simulator exited with code ${code ?? 'null'}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`the registry simulator exited with code ${code ?? 'null'}`)),
+    );
   });
   say(`national ID registry simulator at ${url}`);
   return { url, child };

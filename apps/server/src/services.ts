@@ -11,7 +11,7 @@ import { DEFAULT_DELIVERY_SETTINGS } from './notifications/settings.ts';
 import { startNotificationWorker } from './notifications/worker.ts';
 import { enqueueJob } from './jobs/queue.ts';
 import { DEFAULT_JOB_RUNNER_SETTINGS, startJobRunner } from './jobs/runner.ts';
-import type { WorkerLog } from './jobs/poller.ts';
+import type { Worker, WorkerLog } from './jobs/poller.ts';
 import { createRegistry, registrySettingsFromConfig, type RegistryAdapter } from './registry/index.ts';
 import { otpService } from './registration/otp.ts';
 import { registrationService } from './registration/service.ts';
@@ -25,7 +25,11 @@ import { idRulesFromConfig } from './registration/id-rules.ts';
  * The composition root: every service is made here from the configuration and the database, with
  * its dependencies passed in. Nothing else constructs services, and nothing is global.
  */
-export async function createServices(config: Config, database: Database, opts: { registryUrl?: string | undefined; log?: WorkerLog } = {}) {
+export async function createServices(
+  config: Config,
+  database: Database,
+  opts: { registryUrl?: string | undefined; log?: WorkerLog } = {},
+) {
   const { db, read } = database;
   const vault = identifierVault(config.DOSEWISE_DATA_KEY, config.DOSEWISE_INDEX_KEY);
   const reference = referenceService({ db, read });
@@ -41,11 +45,25 @@ export async function createServices(config: Config, database: Database, opts: {
     resolveScope: (areaId, facilityId) => reference.grantScope(areaId, facilityId),
   });
   const notify: Notify = async (trx, m) => {
-    await enqueueNotification(trx, { to: m.to, template: m.template as TemplateName, locale: m.locale, params: m.params as TemplateParams<TemplateName>, personId: m.personId ?? null }, vault);
+    await enqueueNotification(
+      trx,
+      {
+        to: m.to,
+        template: m.template as TemplateName,
+        locale: m.locale,
+        params: m.params as TemplateParams<TemplateName>,
+        personId: m.personId ?? null,
+      },
+      vault,
+    );
   };
   const registryUrl = opts.registryUrl ?? config.NID_REGISTRY_URL;
-  const registry: RegistryAdapter | undefined = registryUrl ? createRegistry(registrySettingsFromConfig(config, { baseUrl: registryUrl })) : undefined;
-  const unavailableRegistry: RegistryAdapter = { verify: async () => ({ status: 'unavailable', reason: 'network_error' }) };
+  const registry: RegistryAdapter | undefined = registryUrl
+    ? createRegistry(registrySettingsFromConfig(config, { baseUrl: registryUrl }))
+    : undefined;
+  const unavailableRegistry: RegistryAdapter = {
+    verify: async () => ({ status: 'unavailable', reason: 'network_error' }),
+  };
   const otp = otpService({
     db,
     vault,
@@ -80,7 +98,11 @@ export async function createServices(config: Config, database: Database, opts: {
     },
   });
   const groups = priorityGroupService({ db, read, vault, idRules });
-  const cardKeys = await loadCardKeys({ dataDir: config.DOSEWISE_DATA_DIR, mode: config.DOSEWISE_MODE, keyFile: config.CARD_SIGNING_KEY_FILE });
+  const cardKeys = await loadCardKeys({
+    dataDir: config.DOSEWISE_DATA_DIR,
+    mode: config.DOSEWISE_MODE,
+    keyFile: config.CARD_SIGNING_KEY_FILE,
+  });
   const cards = cardService({ db, keys: cardKeys });
 
   const smsProvider = () =>
@@ -106,8 +128,26 @@ export async function createServices(config: Config, database: Database, opts: {
     );
 
   /** Background workers: SMS delivery and jobs. In-process by default; `dosewise worker` runs them alone. */
+  let smsWorkers: Worker[] = [];
+  /** Called after a sign-in code is queued: the workers look at once instead of at their next poll. */
+  const nudgeSms = () => {
+    for (const w of smsWorkers) w.nudge();
+  };
+
   function startWorkers(log: WorkerLog, overrides: { pollMs?: number } = {}) {
-    const sms = startNotificationWorker({ db, vault, provider: smsProvider(), settings: { ...DEFAULT_DELIVERY_SETTINGS, maxAttempts: config.SMS_MAX_ATTEMPTS, ...overrides }, log });
+    // On a server database several delivery loops share the outbox (SKIP LOCKED splits it);
+    // the embedded database has one connection, so one loop.
+    const loops = database.kind === 'postgres' ? config.SMS_WORKERS : 1;
+    const provider = smsProvider();
+    smsWorkers = Array.from({ length: loops }, () =>
+      startNotificationWorker({
+        db,
+        vault,
+        provider,
+        settings: { ...DEFAULT_DELIVERY_SETTINGS, maxAttempts: config.SMS_MAX_ATTEMPTS, ...overrides },
+        log,
+      }),
+    );
     const jobs = startJobRunner({
       db,
       handlers: { 'registration.recheck': async (payload) => registration.recheck(Number(payload.personId)) },
@@ -116,17 +156,25 @@ export async function createServices(config: Config, database: Database, opts: {
     });
     return {
       async drain() {
-        return (await sms.drain()) + (await jobs.drain());
+        let n = 0;
+        for (const w of smsWorkers) n += await w.drain();
+        return n + (await jobs.drain());
       },
       async stop() {
-        await Promise.all([sms.stop(), jobs.stop()]);
+        await Promise.all([...smsWorkers.map((w) => w.stop()), jobs.stop()]);
+        smsWorkers = [];
       },
     };
   }
 
-  return { vault, reference, access, otp, registration, groups, cards, registry, startWorkers };
+  return { vault, reference, access, otp, registration, groups, cards, registry, startWorkers, nudgeSms };
 }
 
-const silentLog: WorkerLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const silentLog: WorkerLog = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

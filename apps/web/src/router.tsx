@@ -1,5 +1,5 @@
+import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router';
-import { CitizenPage } from './citizen/CitizenPage.tsx';
 import { AreasPage } from './console/AreasPage.tsx';
 import { AuditPage } from './console/AuditPage.tsx';
 import { ConsoleLayout } from './console/ConsoleLayout.tsx';
@@ -11,15 +11,36 @@ import { StaffPage } from './console/StaffPage.tsx';
 import { HomePage } from './home/HomePage.tsx';
 import { NotFoundPage } from './NotFoundPage.tsx';
 import { PublicLayout } from './ui/Layout.tsx';
+import { Loading } from './ui/Notice.tsx';
 import { VaccinatorPage } from './vaccinator/VaccinatorPage.tsx';
 import { VerifyPage } from './verify/VerifyPage.tsx';
+
+// Registration screens load on first use: a citizen on a phone does not download the console's
+// people screens, and the first page of the console does not wait for the registration forms.
+const CitizenPage = lazy(() => import('./citizen/CitizenPage.tsx').then((m) => ({ default: m.CitizenPage })));
+const PeoplePage = lazy(() => import('./console/PeoplePage.tsx').then((m) => ({ default: m.PeoplePage })));
+const PersonPage = lazy(() => import('./console/PersonPage.tsx').then((m) => ({ default: m.PersonPage })));
+const RegisterPage = lazy(() =>
+  import('./console/RegisterPage.tsx').then((m) => ({ default: m.RegisterPage })),
+);
+const PriorityGroupsPage = lazy(() =>
+  import('./console/PriorityGroupsPage.tsx').then((m) => ({ default: m.PriorityGroupsPage })),
+);
+
+function page(Page: LazyExoticComponent<ComponentType>) {
+  return (
+    <Suspense fallback={<Loading />}>
+      <Page />
+    </Suspense>
+  );
+}
 
 export const router = createBrowserRouter([
   {
     element: <PublicLayout />,
     children: [
       { path: '/', element: <HomePage /> },
-      { path: '/citizen', element: <CitizenPage /> },
+      { path: '/citizen', element: page(CitizenPage) },
       { path: '/vaccinator', element: <VaccinatorPage /> },
       { path: '/verify', element: <VerifyPage /> },
       { path: '/console/sign-in', element: <SignInPage /> },
@@ -37,6 +58,10 @@ export const router = createBrowserRouter([
           { path: 'areas', element: <AreasPage /> },
           { path: 'facilities', element: <FacilitiesPage /> },
           { path: 'products', element: <ProductsPage /> },
+          { path: 'people', element: page(PeoplePage) },
+          { path: 'people/:id', element: page(PersonPage) },
+          { path: 'register', element: page(RegisterPage) },
+          { path: 'priority-groups', element: page(PriorityGroupsPage) },
           { path: 'staff', element: <StaffPage /> },
           { path: 'audit', element: <AuditPage /> },
           { path: '*', element: <NotFoundPage /> },

@@ -36,8 +36,26 @@ const READS: Action[] = ['area.read', 'facility.read', 'product.read'];
 
 const POLICY: Record<Role, readonly Action[]> = {
   national_admin: ACTIONS,
-  area_admin: [...READS, 'area.write', 'facility.write', 'user.read', 'user.write', 'audit.read', 'person.read', 'person.register', 'person.correct', 'person.approve'],
-  facility_manager: [...READS, 'facility.write', 'user.read', 'person.read', 'person.register', 'person.approve'],
+  area_admin: [
+    ...READS,
+    'area.write',
+    'facility.write',
+    'user.read',
+    'user.write',
+    'audit.read',
+    'person.read',
+    'person.register',
+    'person.correct',
+    'person.approve',
+  ],
+  facility_manager: [
+    ...READS,
+    'facility.write',
+    'user.read',
+    'person.read',
+    'person.register',
+    'person.approve',
+  ],
   vaccinator: [...READS, 'person.read', 'person.register'],
   store_keeper: READS,
   // An auditor sees everything in scope and changes nothing.
@@ -73,7 +91,8 @@ function covers(grant: Grant, action: Action, target: Scope): boolean {
   if (grant.facilityId !== null) {
     if (target.kind === 'facility') return target.facilityId === grant.facilityId;
     // Facility staff may read the chain of areas above their facility, to find their way, but change none.
-    if (target.kind === 'area') return isReadAction(action) && (grant.areaPath ?? '').startsWith(target.areaPath);
+    if (target.kind === 'area')
+      return isReadAction(action) && (grant.areaPath ?? '').startsWith(target.areaPath);
     return false;
   }
   if (grant.areaPath === null) return true; // national grant

@@ -29,16 +29,36 @@ export function accessRepository(db: Queryable) {
       return row;
     },
     async resetFailures(userId: number) {
-      await db.updateTable('staff_user').set({ failed_sign_ins: 0, locked_until: null }).where('id', '=', userId).execute();
+      await db
+        .updateTable('staff_user')
+        .set({ failed_sign_ins: 0, locked_until: null })
+        .where('id', '=', userId)
+        .execute();
     },
-    async createSession(s: { id: string; userId: number; refreshHash: string; expiresAt: Date; userAgent: string | null }) {
+    async createSession(s: {
+      id: string;
+      userId: number;
+      refreshHash: string;
+      expiresAt: Date;
+      userAgent: string | null;
+    }) {
       await db
         .insertInto('staff_session')
-        .values({ id: s.id, user_id: s.userId, refresh_hash: s.refreshHash, expires_at: s.expiresAt, user_agent: s.userAgent })
+        .values({
+          id: s.id,
+          user_id: s.userId,
+          refresh_hash: s.refreshHash,
+          expires_at: s.expiresAt,
+          user_agent: s.userAgent,
+        })
         .execute();
     },
     findSessionByRefresh(refreshHash: string) {
-      return db.selectFrom('staff_session').selectAll().where('refresh_hash', '=', refreshHash).executeTakeFirst();
+      return db
+        .selectFrom('staff_session')
+        .selectAll()
+        .where('refresh_hash', '=', refreshHash)
+        .executeTakeFirst();
     },
     findSession(id: string) {
       return db.selectFrom('staff_session').selectAll().where('id', '=', id).executeTakeFirst();
@@ -55,7 +75,12 @@ export function accessRepository(db: Queryable) {
       return Number(r.numUpdatedRows) === 1;
     },
     async revokeSession(id: string) {
-      await db.updateTable('staff_session').set({ revoked_at: new Date() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('staff_session')
+        .set({ revoked_at: new Date() })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
     async activeGrants(userId: number): Promise<Grant[]> {
       const rows = await db
@@ -75,18 +100,40 @@ export function accessRepository(db: Queryable) {
         areaPath: r.path,
       }));
     },
-    async createUser(u: { username: string; displayName: string; passwordHash: string; createdBy: number | null }) {
+    async createUser(u: {
+      username: string;
+      displayName: string;
+      passwordHash: string;
+      createdBy: number | null;
+    }) {
       return db
         .insertInto('staff_user')
-        .values({ username: u.username, display_name: u.displayName, password_hash: u.passwordHash, created_by: u.createdBy })
+        .values({
+          username: u.username,
+          display_name: u.displayName,
+          password_hash: u.passwordHash,
+          created_by: u.createdBy,
+        })
         .onConflict((oc) => oc.column('username').doNothing())
         .returning(['id'])
         .executeTakeFirst();
     },
-    async addGrant(g: { userId: number; role: Role; areaId: number | null; facilityId: number | null; grantedBy: number | null }) {
+    async addGrant(g: {
+      userId: number;
+      role: Role;
+      areaId: number | null;
+      facilityId: number | null;
+      grantedBy: number | null;
+    }) {
       return db
         .insertInto('role_grant')
-        .values({ user_id: g.userId, role: g.role, area_id: g.areaId, facility_id: g.facilityId, granted_by: g.grantedBy })
+        .values({
+          user_id: g.userId,
+          role: g.role,
+          area_id: g.areaId,
+          facility_id: g.facilityId,
+          granted_by: g.grantedBy,
+        })
         .returning(['id'])
         .executeTakeFirstOrThrow();
     },
@@ -102,7 +149,11 @@ export function accessRepository(db: Queryable) {
         .execute();
     },
     /** Staff with a live grant inside one of the subtrees or facilities, or everyone (`null`). */
-    async listUsers(scope: { areaPaths: string[]; facilityIds: number[] } | null, limit: number, offset: number) {
+    async listUsers(
+      scope: { areaPaths: string[]; facilityIds: number[] } | null,
+      limit: number,
+      offset: number,
+    ) {
       let q = db
         .selectFrom('staff_user as u')
         .select(['u.id', 'u.username', 'u.display_name', 'u.active', 'u.locked_until', 'u.created_at'])

@@ -57,7 +57,12 @@ export function accessService(deps: { db: Db; settings: AccessSettings; resolveS
       throw unauthorized('session_ended', 'Your sign-in has ended. Sign in again.');
     }
     if (!user?.active) throw unauthorized('account_inactive', 'This account is not active.');
-    const principal: Principal = { userId, username: user.username, sessionId, grants: await repo.activeGrants(userId) };
+    const principal: Principal = {
+      userId,
+      username: user.username,
+      sessionId,
+      grants: await repo.activeGrants(userId),
+    };
     if (cache.size > 50_000) cache.clear();
     cache.set(sessionId, { principal, until: Date.now() + PRINCIPAL_TTL_MS });
     return principal;
@@ -74,19 +79,49 @@ export function accessService(deps: { db: Db; settings: AccessSettings; resolveS
       const invalid = new AppError(401, 'invalid_credentials', 'The username or password is not right.');
       if (!user) {
         await verifyPassword(await decoyHash(), password);
-        await recordAudit(db, { actorKind: 'anonymous', actorId: null, action: 'sign_in.failed', requestId: ctx.requestId, ip: ctx.ip, details: { reason: 'unknown_user' } });
+        await recordAudit(db, {
+          actorKind: 'anonymous',
+          actorId: null,
+          action: 'sign_in.failed',
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+          details: { reason: 'unknown_user' },
+        });
         throw invalid;
       }
       if (user.locked_until && user.locked_until > new Date()) {
-        await recordAudit(db, { actorKind: 'staff', actorId: user.id, action: 'sign_in.refused_locked', entityType: 'staff_user', entityId: user.id, requestId: ctx.requestId, ip: ctx.ip });
+        await recordAudit(db, {
+          actorKind: 'staff',
+          actorId: user.id,
+          action: 'sign_in.refused_locked',
+          entityType: 'staff_user',
+          entityId: user.id,
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+        });
         const retry = Math.ceil((user.locked_until.getTime() - Date.now()) / 1000);
-        throw new AppError(423, 'account_locked', `This account is locked after too many failed sign-ins. Try again in ${Math.ceil(retry / 60)} minutes or ask an administrator.`, { retryAfterSeconds: retry }, { 'retry-after': String(retry) });
+        throw new AppError(
+          423,
+          'account_locked',
+          `This account is locked after too many failed sign-ins. Try again in ${Math.ceil(retry / 60)} minutes or ask an administrator.`,
+          { retryAfterSeconds: retry },
+          { 'retry-after': String(retry) },
+        );
       }
       const ok = user.active && (await verifyPassword(user.password_hash, password));
       if (!ok) {
         const after = await repo.recordFailure(user.id, settings.maxFailures, settings.lockoutS);
         const locked = after.locked_until !== null && after.locked_until > new Date();
-        await recordAudit(db, { actorKind: 'staff', actorId: user.id, action: locked ? 'sign_in.locked' : 'sign_in.failed', entityType: 'staff_user', entityId: user.id, requestId: ctx.requestId, ip: ctx.ip, details: { failures: after.failed_sign_ins } });
+        await recordAudit(db, {
+          actorKind: 'staff',
+          actorId: user.id,
+          action: locked ? 'sign_in.locked' : 'sign_in.failed',
+          entityType: 'staff_user',
+          entityId: user.id,
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+          details: { failures: after.failed_sign_ins },
+        });
         throw invalid;
       }
       const sessionId = randomUUID();
@@ -94,11 +129,30 @@ export function accessService(deps: { db: Db; settings: AccessSettings; resolveS
       await withTransaction(db, async (trx) => {
         const r = accessRepository(trx);
         await r.resetFailures(user.id);
-        await r.createSession({ id: sessionId, userId: user.id, refreshHash: sha256(refreshToken), expiresAt: new Date(Date.now() + settings.refreshTtlS * 1000), userAgent: ctx.userAgent?.slice(0, 200) ?? null });
-        await recordAudit(trx, { actorKind: 'staff', actorId: user.id, action: 'sign_in.succeeded', entityType: 'staff_session', entityId: sessionId, requestId: ctx.requestId, ip: ctx.ip });
+        await r.createSession({
+          id: sessionId,
+          userId: user.id,
+          refreshHash: sha256(refreshToken),
+          expiresAt: new Date(Date.now() + settings.refreshTtlS * 1000),
+          userAgent: ctx.userAgent?.slice(0, 200) ?? null,
+        });
+        await recordAudit(trx, {
+          actorKind: 'staff',
+          actorId: user.id,
+          action: 'sign_in.succeeded',
+          entityType: 'staff_session',
+          entityId: sessionId,
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+        });
       });
       const principal = await loadPrincipal(user.id, sessionId);
-      return { ...(await mintAccess(user.id, sessionId)), refreshToken, principal, displayName: user.display_name };
+      return {
+        ...(await mintAccess(user.id, sessionId)),
+        refreshToken,
+        principal,
+        displayName: user.display_name,
+      };
     },
 
     async refresh(refreshToken: string) {
@@ -113,13 +167,26 @@ export function accessService(deps: { db: Db; settings: AccessSettings; resolveS
       }
       const principal = await loadPrincipal(session.user_id, session.id);
       const user = await repo.findUser(session.user_id);
-      return { ...(await mintAccess(session.user_id, session.id)), refreshToken: next, principal, displayName: user?.display_name ?? '' };
+      return {
+        ...(await mintAccess(session.user_id, session.id)),
+        refreshToken: next,
+        principal,
+        displayName: user?.display_name ?? '',
+      };
     },
 
     async signOut(sessionId: string, userId: number, ctx: RequestContext) {
       await withTransaction(db, async (trx) => {
         await accessRepository(trx).revokeSession(sessionId);
-        await recordAudit(trx, { actorKind: 'staff', actorId: userId, action: 'sign_out', entityType: 'staff_session', entityId: sessionId, requestId: ctx.requestId, ip: ctx.ip });
+        await recordAudit(trx, {
+          actorKind: 'staff',
+          actorId: userId,
+          action: 'sign_out',
+          entityType: 'staff_session',
+          entityId: sessionId,
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+        });
       });
       cache.delete(sessionId);
     },
@@ -129,19 +196,31 @@ export function accessService(deps: { db: Db; settings: AccessSettings; resolveS
       let sub: string | undefined;
       let sid: unknown;
       try {
-        const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+        const { payload } = await jwtVerify(token, key, {
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: ['HS256'],
+        });
         sub = payload.sub;
         sid = payload.sid;
       } catch {
         throw unauthorized('invalid_token', 'Your sign-in has expired or is not valid. Sign in again.');
       }
-      if (!sub || typeof sid !== 'string') throw unauthorized('invalid_token', 'Your sign-in is not valid. Sign in again.');
+      if (!sub || typeof sid !== 'string')
+        throw unauthorized('invalid_token', 'Your sign-in is not valid. Sign in again.');
       return loadPrincipal(Number(sub), sid);
     },
 
     async createUser(
       actor: Principal,
-      input: { username: string; displayName: string; password: string; role: Role; areaId?: number | undefined; facilityId?: number | undefined },
+      input: {
+        username: string;
+        displayName: string;
+        password: string;
+        role: Role;
+        areaId?: number | undefined;
+        facilityId?: number | undefined;
+      },
       ctx: RequestContext,
     ) {
       const scope = await deps.resolveScope(input.areaId, input.facilityId);
@@ -149,23 +228,75 @@ export function accessService(deps: { db: Db; settings: AccessSettings; resolveS
       const passwordHash = await hashPassword(input.password);
       return withTransaction(db, async (trx) => {
         const repo = accessRepository(trx);
-        const created = await repo.createUser({ username: input.username, displayName: input.displayName, passwordHash, createdBy: actor.userId });
+        const created = await repo.createUser({
+          username: input.username,
+          displayName: input.displayName,
+          passwordHash,
+          createdBy: actor.userId,
+        });
         if (!created) throw conflict('username_taken', `The username "${input.username}" is already in use.`);
-        const grant = await repo.addGrant({ userId: created.id, role: input.role, areaId: input.areaId ?? null, facilityId: input.facilityId ?? null, grantedBy: actor.userId });
-        await recordAudit(trx, { actorKind: 'staff', actorId: actor.userId, action: 'user.created', entityType: 'staff_user', entityId: created.id, areaId: input.areaId ?? null, requestId: ctx.requestId, ip: ctx.ip, details: { username: input.username } });
-        await recordAudit(trx, { actorKind: 'staff', actorId: actor.userId, action: 'grant.added', entityType: 'role_grant', entityId: grant.id, areaId: input.areaId ?? null, requestId: ctx.requestId, ip: ctx.ip, details: { userId: created.id, role: input.role, facilityId: input.facilityId ?? null } });
+        const grant = await repo.addGrant({
+          userId: created.id,
+          role: input.role,
+          areaId: input.areaId ?? null,
+          facilityId: input.facilityId ?? null,
+          grantedBy: actor.userId,
+        });
+        await recordAudit(trx, {
+          actorKind: 'staff',
+          actorId: actor.userId,
+          action: 'user.created',
+          entityType: 'staff_user',
+          entityId: created.id,
+          areaId: input.areaId ?? null,
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+          details: { username: input.username },
+        });
+        await recordAudit(trx, {
+          actorKind: 'staff',
+          actorId: actor.userId,
+          action: 'grant.added',
+          entityType: 'role_grant',
+          entityId: grant.id,
+          areaId: input.areaId ?? null,
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+          details: { userId: created.id, role: input.role, facilityId: input.facilityId ?? null },
+        });
         return { id: created.id, grantId: grant.id };
       });
     },
 
-    async addGrant(actor: Principal, userId: number, input: { role: Role; areaId?: number | undefined; facilityId?: number | undefined }, ctx: RequestContext) {
+    async addGrant(
+      actor: Principal,
+      userId: number,
+      input: { role: Role; areaId?: number | undefined; facilityId?: number | undefined },
+      ctx: RequestContext,
+    ) {
       const scope = await deps.resolveScope(input.areaId, input.facilityId);
       assertMayGrant(actor, input.role, scope);
       const id = await withTransaction(db, async (trx) => {
         const repo = accessRepository(trx);
         if (!(await repo.findUser(userId))) throw notFound('The staff user');
-        const grant = await repo.addGrant({ userId, role: input.role, areaId: input.areaId ?? null, facilityId: input.facilityId ?? null, grantedBy: actor.userId });
-        await recordAudit(trx, { actorKind: 'staff', actorId: actor.userId, action: 'grant.added', entityType: 'role_grant', entityId: grant.id, areaId: input.areaId ?? null, requestId: ctx.requestId, ip: ctx.ip, details: { userId, role: input.role, facilityId: input.facilityId ?? null } });
+        const grant = await repo.addGrant({
+          userId,
+          role: input.role,
+          areaId: input.areaId ?? null,
+          facilityId: input.facilityId ?? null,
+          grantedBy: actor.userId,
+        });
+        await recordAudit(trx, {
+          actorKind: 'staff',
+          actorId: actor.userId,
+          action: 'grant.added',
+          entityType: 'role_grant',
+          entityId: grant.id,
+          areaId: input.areaId ?? null,
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+          details: { userId, role: input.role, facilityId: input.facilityId ?? null },
+        });
         return grant.id;
       });
       forgetUser(userId);
@@ -179,7 +310,17 @@ export function accessService(deps: { db: Db; settings: AccessSettings; resolveS
       assertMayGrant(actor, grant.role, scope);
       await withTransaction(db, async (trx) => {
         await accessRepository(trx).revokeGrant(grantId, actor.userId);
-        await recordAudit(trx, { actorKind: 'staff', actorId: actor.userId, action: 'grant.revoked', entityType: 'role_grant', entityId: grantId, areaId: grant.area_id, requestId: ctx.requestId, ip: ctx.ip, details: { userId, role: grant.role } });
+        await recordAudit(trx, {
+          actorKind: 'staff',
+          actorId: actor.userId,
+          action: 'grant.revoked',
+          entityType: 'role_grant',
+          entityId: grantId,
+          areaId: grant.area_id,
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+          details: { userId, role: grant.role },
+        });
       });
       forgetUser(userId);
     },
@@ -190,11 +331,17 @@ export type ScopeResolver = (areaId: number | undefined, facilityId: number | un
 
 /** Granting is itself scoped: you can hand out only what lies inside your own user.write scope. */
 function assertMayGrant(actor: Principal, role: Role, scope: Scope) {
-  if (!authorize(actor, 'user.write', scope)) throw forbidden('You can grant roles only inside your own area.');
+  if (!authorize(actor, 'user.write', scope))
+    throw forbidden('You can grant roles only inside your own area.');
   if (role === 'national_admin' && scope.kind !== 'national') {
-    throw new AppError(400, 'invalid_grant', 'A national admin role is granted for the whole country, without an area or facility.');
+    throw new AppError(
+      400,
+      'invalid_grant',
+      'A national admin role is granted for the whole country, without an area or facility.',
+    );
   }
-  if (role === 'national_admin' && !authorize(actor, 'product.write', { kind: 'national' })) throw forbidden('Only a national admin can grant that role.');
+  if (role === 'national_admin' && !authorize(actor, 'product.write', { kind: 'national' }))
+    throw forbidden('Only a national admin can grant that role.');
 }
 
 export type AccessService = ReturnType<typeof accessService>;

@@ -17,12 +17,25 @@ export function cardService(deps: { db: Db; keys: CardKeys }) {
       const p = await db
         .selectFrom('person')
         .select(['id', 'registration_number', 'name_en', 'date_of_birth'])
-        .select((eb) => eb.selectFrom('person_correction').select(eb.fn.countAll<number>().as('n')).whereRef('person_id', '=', 'person.id').as('corrections'))
+        .select((eb) =>
+          eb
+            .selectFrom('person_correction')
+            .select(eb.fn.countAll<number>().as('n'))
+            .whereRef('person_id', '=', 'person.id')
+            .as('corrections'),
+        )
         .where('id', '=', personId)
         .executeTakeFirst();
       if (!p) throw notFound('The person');
       return signCardToken(
-        { rn: p.registration_number, pid: String(p.id), n: p.name_en, yb: Number(p.date_of_birth.slice(0, 4)), iat: Math.floor(Date.now() / 1000), v: 1 + Number(p.corrections ?? 0) },
+        {
+          rn: p.registration_number,
+          pid: String(p.id),
+          n: p.name_en,
+          yb: Number(p.date_of_birth.slice(0, 4)),
+          iat: Math.floor(Date.now() / 1000),
+          v: 1 + Number(p.corrections ?? 0),
+        },
         keys.privateKey,
         keys.kid,
       );
@@ -32,7 +45,18 @@ export function cardService(deps: { db: Db; keys: CardKeys }) {
       const p = await db
         .selectFrom('person as p')
         .leftJoin('facility as f', 'f.id', 'p.preferred_facility_id')
-        .select(['p.id', 'p.registration_number', 'p.name_en', 'p.name_bn', 'p.date_of_birth', 'p.gender', 'p.id_type', 'p.id_last4', 'f.name_en as centre_en', 'f.name_bn as centre_bn'])
+        .select([
+          'p.id',
+          'p.registration_number',
+          'p.name_en',
+          'p.name_bn',
+          'p.date_of_birth',
+          'p.gender',
+          'p.id_type',
+          'p.id_last4',
+          'f.name_en as centre_en',
+          'f.name_bn as centre_bn',
+        ])
         .where('p.id', '=', personId)
         .executeTakeFirst();
       if (!p) throw notFound('The person');

@@ -33,7 +33,9 @@ export async function migrate(db: Db, migrations = listMigrations()): Promise<st
         applied_at timestamptz not null default now()
       )`.execute(conn);
       const done = new Set(
-        (await sql<{ name: string }>`select name from schema_migration`.execute(conn)).rows.map((r) => r.name),
+        (await sql<{ name: string }>`select name from schema_migration`.execute(conn)).rows.map(
+          (r) => r.name,
+        ),
       );
       const applied: string[] = [];
       for (const m of migrations) {
@@ -53,7 +55,9 @@ export async function migrate(db: Db, migrations = listMigrations()): Promise<st
 
 /** Names of migrations this build knows that the database has not applied (readiness check). */
 export async function pendingMigrations(db: Db, migrations = listMigrations()): Promise<string[]> {
-  const exists = await sql<{ t: string | null }>`select to_regclass('schema_migration')::text as t`.execute(db);
+  const exists = await sql<{ t: string | null }>`select to_regclass('schema_migration')::text as t`.execute(
+    db,
+  );
   if (!exists.rows[0]?.t) return migrations.map((m) => m.name);
   const done = new Set(
     (await sql<{ name: string }>`select name from schema_migration`.execute(db)).rows.map((r) => r.name),

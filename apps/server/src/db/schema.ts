@@ -277,6 +277,12 @@ export interface JobTable {
   finished_at: Timestamp | null;
 }
 
+export interface RateCounterTable {
+  key: string;
+  window_start: Date;
+  count: number;
+}
+
 export interface DB {
   area_level: AreaLevelTable;
   area: AreaTable;
@@ -296,4 +302,5 @@ export interface DB {
   person_correction: PersonCorrectionTable;
   notification: NotificationTable;
   job: JobTable;
+  rate_counter: RateCounterTable;
 }

@@ -49,7 +49,9 @@ export function registerAccessHooks(
     const cfg = route.config;
     const declared = [cfg?.access, cfg?.public, cfg?.staff, cfg?.citizen].filter(Boolean).length;
     if (declared !== 1 && route.url.startsWith('/api/') && !route.url.startsWith('/api/docs')) {
-      throw new Error(`Route ${String(route.method)} ${route.url} must declare exactly one of config.access, config.public, config.staff, config.citizen`);
+      throw new Error(
+        `Route ${String(route.method)} ${route.url} must declare exactly one of config.access, config.public, config.staff, config.citizen`,
+      );
     }
   });
 
@@ -57,7 +59,8 @@ export function registerAccessHooks(
     const cfg = req.routeOptions.config;
     if (cfg.citizen) {
       const header = req.headers.authorization;
-      if (!header?.startsWith('Bearer ')) throw unauthorized('not_signed_in', 'Sign in with your phone to do this.');
+      if (!header?.startsWith('Bearer '))
+        throw unauthorized('not_signed_in', 'Sign in with your phone to do this.');
       req.citizen = await citizens.authenticate(header.slice(7));
       return;
     }

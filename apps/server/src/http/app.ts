@@ -48,10 +48,35 @@ export interface AppOptions {
 
 // Bodies are validated strictly: no type coercion and unknown fields are refused, so a client
 // mistake is reported instead of silently repaired. Query strings and params are text and are coerced.
-const strictAjv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: true, strict: false });
-const coercingAjv = new Ajv({ allErrors: false, coerceTypes: 'array', removeAdditional: false, useDefaults: true, strict: false });
+const strictAjv = new Ajv({
+  allErrors: false,
+  coerceTypes: false,
+  removeAdditional: false,
+  useDefaults: true,
+  strict: false,
+});
+const coercingAjv = new Ajv({
+  allErrors: false,
+  coerceTypes: 'array',
+  removeAdditional: false,
+  useDefaults: true,
+  strict: false,
+});
 // Schemas with an $id, referenced from routes with Type.Ref; they become OpenAPI components.
-const SHARED_SCHEMAS = [ErrorBody, AreaLevel, Area, Facility, Product, ImportReport, Grant, SignedIn, StaffUser, AuditEvent, Person, PriorityGroupSchema];
+const SHARED_SCHEMAS = [
+  ErrorBody,
+  AreaLevel,
+  Area,
+  Facility,
+  Product,
+  ImportReport,
+  Grant,
+  SignedIn,
+  StaffUser,
+  AuditEvent,
+  Person,
+  PriorityGroupSchema,
+];
 addFormats.default(strictAjv);
 addFormats.default(coercingAjv);
 for (const s of SHARED_SCHEMAS) {
@@ -73,7 +98,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     ajv: { customOptions: { removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strictAjv : coercingAjv).compile(schema),
+  );
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
   app.addHook('onSend', async (req, reply) => {
     void reply.header('x-request-id', req.id);
@@ -83,7 +110,15 @@ export async function buildApp(opts: AppOptions): Promise<App> {
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('text/csv', { parseAs: 'string' }, (req, body, done) => {
     const consumes = (req.routeOptions.schema as { consumes?: string[] } | undefined)?.consumes ?? [];
-    if (!consumes.includes('text/csv')) return done(new AppError(415, 'unsupported_media_type', 'This content type is not accepted here; send application/json.'), undefined);
+    if (!consumes.includes('text/csv'))
+      return done(
+        new AppError(
+          415,
+          'unsupported_media_type',
+          'This content type is not accepted here; send application/json.',
+        ),
+        undefined,
+      );
     done(null, body);
   });
 
@@ -104,7 +139,9 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     crossOriginEmbedderPolicy: false,
     hsts: config.PUBLIC_URL.startsWith('https://'),
   });
-  const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  const origins = config.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   await app.register(cors, { origin: origins.length ? origins : false, credentials: true });
   await app.register(cookie);
   // Off by default; routes opt in with config.rateLimit (per-route limits keyed by client address).
@@ -114,21 +151,36 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     timeWindow: '1 minute',
     errorResponseBuilder: (req, ctx) => ({
       statusCode: 429,
-      error: { code: 'rate_limited', message: `Too many requests. Try again in ${Math.ceil(ctx.ttl / 1000)} seconds.`, requestId: String(req.id) },
+      error: {
+        code: 'rate_limited',
+        message: `Too many requests. Try again in ${Math.ceil(ctx.ttl / 1000)} seconds.`,
+        requestId: String(req.id),
+      },
     }),
   });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Dosewise API', version: VERSION, description: 'National vaccination management platform.' },
+      info: {
+        title: 'Dosewise API',
+        version: VERSION,
+        description: 'National vaccination management platform.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
-  registerApi(app, opts, opts.services ?? (await createServices(config, opts.database, { registryUrl: opts.registryUrl })));
+  registerApi(
+    app,
+    opts,
+    opts.services ?? (await createServices(config, opts.database, { registryUrl: opts.registryUrl })),
+  );
 
   const web = opts.web ?? 'none';
   let shell = false;
@@ -142,34 +194,54 @@ function registerApi(app: App, { config, database }: AppOptions, services: Servi
   const { access, reference } = services;
   registerAccessHooks(app, access, services.otp);
 
-  app.get('/health/live', {
-    schema: { operationId: 'live', tags: ['health'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
-    config: { public: true },
-  }, async () => ({ status: 'ok' as const }));
-
-  app.get('/health/ready', {
-    schema: {
-      operationId: 'ready',
-      tags: ['health'],
-      response: {
-        200: Type.Object({ status: Type.Literal('ready'), database: Type.String() }),
-        503: Type.Object({ status: Type.Literal('not_ready'), reason: Type.String() }),
+  app.get(
+    '/health/live',
+    {
+      schema: {
+        operationId: 'live',
+        tags: ['health'],
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
       },
+      config: { public: true },
     },
-    config: { public: true },
-  }, async (_req, reply) => {
-    try {
-      const pending = await pendingMigrations(database.db);
-      if (pending.length) return reply.status(503).send({ status: 'not_ready', reason: `migrations pending: ${pending.join(', ')}` });
-      return { status: 'ready' as const, database: database.kind };
-    } catch {
-      return reply.status(503).send({ status: 'not_ready', reason: 'database unreachable' });
-    }
-  });
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/health/ready',
+    {
+      schema: {
+        operationId: 'ready',
+        tags: ['health'],
+        response: {
+          200: Type.Object({ status: Type.Literal('ready'), database: Type.String() }),
+          503: Type.Object({ status: Type.Literal('not_ready'), reason: Type.String() }),
+        },
+      },
+      config: { public: true },
+    },
+    async (_req, reply) => {
+      try {
+        const pending = await pendingMigrations(database.db);
+        if (pending.length)
+          return reply
+            .status(503)
+            .send({ status: 'not_ready', reason: `migrations pending: ${pending.join(', ')}` });
+        return { status: 'ready' as const, database: database.kind };
+      } catch {
+        return reply.status(503).send({ status: 'not_ready', reason: 'database unreachable' });
+      }
+    },
+  );
 
   app.get('/api/openapi.json', { schema: { hide: true }, config: { public: true } }, () => app.swagger());
 
-  accessRoutes(app, access, { db: database.db, secureCookies: config.PUBLIC_URL.startsWith('https://'), refreshTtlS: config.REFRESH_TOKEN_TTL_S });
+  accessRoutes(app, access, {
+    db: database.db,
+    secureCookies: config.PUBLIC_URL.startsWith('https://'),
+    refreshTtlS: config.REFRESH_TOKEN_TTL_S,
+    signInPerIpMinute: config.SIGN_IN_PER_IP_MINUTE,
+  });
   referenceRoutes(app, reference, config.IMPORT_BODY_LIMIT_BYTES);
   auditRoutes(app, { read: database.read });
   registrationRoutes(app, {
@@ -177,7 +249,13 @@ function registerApi(app: App, { config, database }: AppOptions, services: Servi
     registration: services.registration,
     groups: services.groups,
     reference,
-    settings: { consentVersion: config.CONSENT_NOTICE_VERSION, peoplePerPhone: config.PEOPLE_PER_PHONE, otpTtlS: config.OTP_TTL_S },
+    nudgeSms: services.nudgeSms,
+    settings: {
+      consentVersion: config.CONSENT_NOTICE_VERSION,
+      peoplePerPhone: config.PEOPLE_PER_PHONE,
+      otpTtlS: config.OTP_TTL_S,
+      verifyPerIpMinute: config.OTP_VERIFY_PER_IP_MINUTE,
+    },
   });
   cardRoutes(app, { cards: services.cards, registration: services.registration });
 }
@@ -188,14 +266,24 @@ async function registerStaticWeb(app: App): Promise<boolean> {
     app.log.warn('web app is not built (apps/web/dist); run `npm run build:web`');
     return false;
   }
-  await app.register(fastifyStatic, { root: dist, wildcard: false, index: ['index.html'], maxAge: '1h', immutable: false });
+  await app.register(fastifyStatic, {
+    root: dist,
+    wildcard: false,
+    index: ['index.html'],
+    maxAge: '1h',
+    immutable: false,
+  });
   return true;
 }
 
 async function registerViteDev(app: App) {
   const { createServer } = await import('vite');
   const middie = (await import('@fastify/middie')).default;
-  const vite = await createServer({ root: WEB_ROOT, server: { middlewareMode: true, hmr: { server: app.server } }, appType: 'spa' });
+  const vite = await createServer({
+    root: WEB_ROOT,
+    server: { middlewareMode: true, hmr: { server: app.server } },
+    appType: 'spa',
+  });
   await app.register(middie);
   app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
     const url = req.url ?? '';

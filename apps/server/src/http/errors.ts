@@ -27,12 +27,14 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (code: string, message: string, details?: unknown) => new AppError(400, code, message, details);
+export const badRequest = (code: string, message: string, details?: unknown) =>
+  new AppError(400, code, message, details);
 export const unauthorized = (code: string, message: string) => new AppError(401, code, message);
 export const forbidden = (message = 'You do not have permission to do this here.') =>
   new AppError(403, 'forbidden', message);
 export const notFound = (what: string) => new AppError(404, 'not_found', `${what} was not found.`);
-export const conflict = (code: string, message: string, details?: unknown) => new AppError(409, code, message, details);
+export const conflict = (code: string, message: string, details?: unknown) =>
+  new AppError(409, code, message, details);
 
 interface FieldProblem {
   field: string;
@@ -51,7 +53,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError & { validationContext?: string }, req, reply) => {
     const requestId = String(req.id);
     const send = (status: number, code: string, message: string, details?: unknown) =>
-      reply.status(status).send({ error: { code, message, ...(details === undefined ? {} : { details }), requestId } });
+      reply
+        .status(status)
+        .send({ error: { code, message, ...(details === undefined ? {} : { details }), requestId } });
 
     if (err instanceof AppError) {
       if (err.headers) void reply.headers(err.headers);
@@ -59,7 +63,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
     if (err.validation) {
       const problems: FieldProblem[] = err.validation.map((v) => {
-        const params = (v.params ?? {});
+        const params = v.params ?? {};
         const field = fieldName(v.instancePath ?? '', params, err.validationContext);
         let message = v.message ?? 'is not valid';
         if (v.keyword === 'additionalProperties') message = 'is not a known field';
@@ -70,7 +74,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return send(
         400,
         'validation_failed',
-        first ? `The ${err.validationContext ?? 'request'} field "${first.field}" ${first.message}.` : 'The request is not valid.',
+        first
+          ? `The ${err.validationContext ?? 'request'} field "${first.field}" ${first.message}.`
+          : 'The request is not valid.',
         problems,
       );
     }
@@ -81,7 +87,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
         return send(413, 'body_too_large', 'The request body is larger than this endpoint accepts.');
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return send(415, 'unsupported_media_type', 'This content type is not accepted here; send application/json.');
+        return send(
+          415,
+          'unsupported_media_type',
+          'This content type is not accepted here; send application/json.',
+        );
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
         return send(400, 'bad_content_length', 'The Content-Length header does not match the body.');
       case 'FST_ERR_RATE_LIMIT_EXCEEDED':
@@ -89,31 +99,63 @@ export function registerErrorHandler(app: FastifyInstance): void {
       default:
         break;
     }
-    if (err.statusCode === 429) return send(429, 'rate_limited', 'Too many requests. Wait a moment and try again.');
+    if (err.statusCode === 429)
+      return send(429, 'rate_limited', 'Too many requests. Wait a moment and try again.');
     const pgCode = (err as unknown as { code?: string }).code;
-    if (pgCode === '23505') return send(409, 'conflict', 'This would duplicate a record that already exists.');
-    if (pgCode === '23503') return send(409, 'reference_conflict', 'This refers to a record that does not exist or is still in use.');
-    if (pgCode === '23514' || pgCode === '22P02' || pgCode === '22003' || pgCode === '22007' || pgCode === '22008')
+    if (pgCode === '23505')
+      return send(409, 'conflict', 'This would duplicate a record that already exists.');
+    if (pgCode === '23503')
+      return send(
+        409,
+        'reference_conflict',
+        'This refers to a record that does not exist or is still in use.',
+      );
+    if (
+      pgCode === '23514' ||
+      pgCode === '22P02' ||
+      pgCode === '22003' ||
+      pgCode === '22007' ||
+      pgCode === '22008'
+    )
       return send(400, 'invalid_value', 'A value is outside what is allowed.');
     if (pgCode === '22021' || pgCode === '22P05' || pgCode === '54000')
-      return send(400, 'invalid_text', 'A text contains characters that cannot be stored (such as a NUL character).');
+      return send(
+        400,
+        'invalid_text',
+        'A text contains characters that cannot be stored (such as a NUL character).',
+      );
     if (pgCode === '57014') return send(503, 'timeout', 'The request took too long. Try again.');
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       return send(err.statusCode, 'bad_request', err.message);
     }
     req.log.error({ err }, 'unhandled error');
-    return send(500, 'internal_error', 'Something went wrong on our side. The request id helps support find it.');
+    return send(
+      500,
+      'internal_error',
+      'Something went wrong on our side. The request id helps support find it.',
+    );
   });
-
 }
 
 /** The one not-found answer: JSON for the API; with a web app, its shell for client-side routes. */
 export function registerNotFound(app: FastifyInstance, spaShell: boolean): void {
   app.setNotFoundHandler((req, reply) => {
     const url = req.url.split('?')[0] ?? '';
-    if (spaShell && req.method === 'GET' && !url.startsWith('/api/') && !url.startsWith('/health/') && !/\.[a-z0-9]+$/i.test(url)) {
+    if (
+      spaShell &&
+      req.method === 'GET' &&
+      !url.startsWith('/api/') &&
+      !url.startsWith('/health/') &&
+      !/\.[a-z0-9]+$/i.test(url)
+    ) {
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     }
-    return reply.status(404).send({ error: { code: 'not_found', message: `There is no ${req.method} ${url} here.`, requestId: String(req.id) } });
+    return reply.status(404).send({
+      error: {
+        code: 'not_found',
+        message: `There is no ${req.method} ${url} here.`,
+        requestId: String(req.id),
+      },
+    });
   });
 }

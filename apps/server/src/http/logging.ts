@@ -26,7 +26,10 @@ export function loggerOptions(config: Pick<Config, 'LOG_LEVEL'>): FastifyServerO
     level: config.LOG_LEVEL,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     serializers: {
-      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: req.url.replace(/([?&](q|phone|idNumber)=)[^&]*/g, '$1[redacted]') }),
+      req: (req: { method: string; url: string; ip?: string }) => ({
+        method: req.method,
+        url: req.url.replace(/([?&](q|phone|idNumber)=)[^&]*/g, '$1[redacted]'),
+      }),
     },
   };
 }

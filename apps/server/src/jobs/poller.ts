@@ -6,6 +6,8 @@ export type WorkerLog = Pick<FastifyBaseLogger, 'debug' | 'info' | 'warn' | 'err
 export interface Worker {
   /** Stops polling, lets the batch in hand finish and returns when it has. */
   stop(): Promise<void>;
+  /** Something was just queued: look now rather than at the next poll (a sign-in code should not wait). */
+  nudge(): void;
   /** Processes everything due now, batch after batch, and returns how many rows it attempted. */
   drain(): Promise<number>;
 }
@@ -62,7 +64,20 @@ export function startPoller(opts: {
   // The first pass runs at once: work queued before a restart goes out without waiting a poll interval.
   schedule(0);
 
+  let nudged = false;
   return {
+    nudge() {
+      if (control.stopping || opts.pollMs <= 0 || nudged) return;
+      nudged = true;
+      // Coalesce a burst of nudges into one pass, queued behind any pass in progress.
+      setImmediate(() => {
+        nudged = false;
+        if (control.stopping) return;
+        exclusive(drainAll).catch((err: unknown) =>
+          opts.log.error({ worker: opts.name, err: safeError(err) }, 'worker pass failed'),
+        );
+      });
+    },
     async stop() {
       control.stopping = true;
       if (timer) clearTimeout(timer);

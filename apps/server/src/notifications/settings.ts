@@ -55,6 +55,7 @@ export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = {
   baseBackoffMs: 5_000,
   maxBackoffMs: 10 * 60_000,
   leaseMs: 5 * 60_000,
-  pollMs: 1_000,
-  batchSize: 20,
+  // Sign-in codes wait for this when the outbox is idle: keep it short.
+  pollMs: 250,
+  batchSize: 50,
 };

@@ -183,18 +183,16 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
     }
   };
 
+  // A batch's messages go to the gateway side by side (gateways take many requests at once; one
+  // at a time, a national campaign's codes would queue behind each other). Settling uses the pool.
   const runBatch = async (control: BatchControl): Promise<number> => {
     const rows = await claim();
-    let done = 0;
-    for (const row of rows) {
-      if (control.stopping) {
-        await release(rows.slice(done));
-        break;
-      }
-      await settle(row, await attempt(row));
-      done++;
+    if (control.stopping) {
+      await release(rows);
+      return 0;
     }
-    return done;
+    await Promise.all(rows.map(async (row) => settle(row, await attempt(row))));
+    return rows.length;
   };
 
   return startPoller({ name: 'notification worker', pollMs: settings.pollMs, runBatch, log });

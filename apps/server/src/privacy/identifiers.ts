@@ -21,14 +21,21 @@ export function identifierVault(dataKeyHex: string, indexKeyHex: string): Identi
       const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
       const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
       // v1.<iv>.<tag>.<ciphertext>, base64url: a key rotation can add v2 beside it.
-      return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+      return [
+        'v1',
+        iv.toString('base64url'),
+        cipher.getAuthTag().toString('base64url'),
+        body.toString('base64url'),
+      ].join('.');
     },
     decrypt(stored) {
       const [version, iv, tag, body] = stored.split('.');
       if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('unknown ciphertext format');
       const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(iv, 'base64url'));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+      return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString(
+        'utf8',
+      );
     },
     blindIndex(kind, plain) {
       return createHmac('sha256', indexKey).update(kind).update('\u0000').update(plain).digest('base64url');

@@ -36,8 +36,16 @@ export function areaRepository(db: Queryable) {
     children(parentId: number | null, vis: Visibility | null, q: string | undefined, limit: number) {
       // A name search without a parent looks through every level; otherwise one level at a time.
       let query = withChildCount().orderBy('a.depth').orderBy('a.name_en').limit(limit);
-      if (parentId !== null || !q) query = query.where('a.parent_id', parentId === null ? 'is' : '=', parentId);
-      if (q) query = query.where((eb) => eb.or([eb('a.name_en', 'ilike', containsPattern(q)), eb('a.name_bn', 'like', containsPattern(q)), eb('a.code', '=', q)]));
+      if (parentId !== null || !q)
+        query = query.where('a.parent_id', parentId === null ? 'is' : '=', parentId);
+      if (q)
+        query = query.where((eb) =>
+          eb.or([
+            eb('a.name_en', 'ilike', containsPattern(q)),
+            eb('a.name_bn', 'like', containsPattern(q)),
+            eb('a.code', '=', q),
+          ]),
+        );
       if (vis) {
         const below = vis.areaPaths;
         const above = [...vis.areaPaths, ...vis.facilityAreaPaths];
@@ -74,7 +82,11 @@ export function areaRepository(db: Queryable) {
       return { id: row.id, path };
     },
     async update(id: number, fields: Omit<Updateable<AreaTable>, 'id' | 'path' | 'parent_id' | 'depth'>) {
-      await db.updateTable('area').set({ ...fields, updated_at: new Date() }).where('id', '=', id).execute();
+      await db
+        .updateTable('area')
+        .set({ ...fields, updated_at: new Date() })
+        .where('id', '=', id)
+        .execute();
     },
   };
 }
@@ -110,7 +122,13 @@ export function facilityRepository(db: Queryable) {
       if (filter.active !== undefined) q = q.where('f.active', '=', filter.active);
       if (filter.q) {
         const text = filter.q;
-        q = q.where((eb) => eb.or([eb('f.name_en', 'ilike', containsPattern(text)), eb('f.name_bn', 'like', containsPattern(text)), eb('f.code', '=', text)]));
+        q = q.where((eb) =>
+          eb.or([
+            eb('f.name_en', 'ilike', containsPattern(text)),
+            eb('f.name_bn', 'like', containsPattern(text)),
+            eb('f.code', '=', text),
+          ]),
+        );
       }
       if (vis) {
         const { areaPaths, facilityIds } = vis;
@@ -128,7 +146,11 @@ export function facilityRepository(db: Queryable) {
       return db.insertInto('facility').values(f).returning('id').executeTakeFirstOrThrow();
     },
     async update(id: number, fields: Updateable<FacilityTable>) {
-      await db.updateTable('facility').set({ ...fields, updated_at: new Date() }).where('id', '=', id).execute();
+      await db
+        .updateTable('facility')
+        .set({ ...fields, updated_at: new Date() })
+        .where('id', '=', id)
+        .execute();
     },
   };
 }
@@ -150,7 +172,11 @@ export function productRepository(db: Queryable) {
       return db.insertInto('vaccine_product').values(p).returning('id').executeTakeFirstOrThrow();
     },
     async update(id: number, fields: Updateable<VaccineProductTable>) {
-      await db.updateTable('vaccine_product').set({ ...fields, updated_at: new Date() }).where('id', '=', id).execute();
+      await db
+        .updateTable('vaccine_product')
+        .set({ ...fields, updated_at: new Date() })
+        .where('id', '=', id)
+        .execute();
     },
   };
 }

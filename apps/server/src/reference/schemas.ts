@@ -2,11 +2,19 @@ import { Type, type Static } from '@sinclair/typebox';
 
 const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
 const Name = (what: string) => Type.String({ minLength: 1, maxLength: 200, description: what });
-export const Code = Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description: 'Stable code, unique in its kind.' });
+export const Code = Type.String({
+  minLength: 1,
+  maxLength: 40,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+  description: 'Stable code, unique in its kind.',
+});
 const Latitude = Type.Number({ minimum: -90, maximum: 90 });
 const Longitude = Type.Number({ minimum: -180, maximum: 180 });
 
-export const AreaLevel = Type.Object({ depth: Type.Integer(), code: Type.String(), nameEn: Type.String(), nameBn: Type.String() }, { $id: 'AreaLevel' });
+export const AreaLevel = Type.Object(
+  { depth: Type.Integer(), code: Type.String(), nameEn: Type.String(), nameBn: Type.String() },
+  { $id: 'AreaLevel' },
+);
 
 export const Area = Type.Object(
   {
@@ -39,7 +47,10 @@ export const AreaCreate = Type.Object(
   },
   { additionalProperties: false },
 );
-export const AreaUpdate = Type.Partial(Type.Omit(AreaCreate, ['parentId']), { additionalProperties: false, minProperties: 1 });
+export const AreaUpdate = Type.Partial(Type.Omit(AreaCreate, ['parentId']), {
+  additionalProperties: false,
+  minProperties: 1,
+});
 
 export const FacilityType = Type.Union([
   Type.Literal('vaccination_centre'),
@@ -87,13 +98,32 @@ export const FacilityCreate = Type.Object(
 export const FacilityUpdate = Type.Partial(FacilityCreate, { additionalProperties: false, minProperties: 1 });
 
 const ProductFields = {
-  code: Type.String({ pattern: '^[A-Z0-9_-]{2,40}$', description: 'Short code in capitals, e.g. COMIRNATY.' }),
+  code: Type.String({
+    pattern: '^[A-Z0-9_-]{2,40}$',
+    description: 'Short code in capitals, e.g. COMIRNATY.',
+  }),
   name: Name('Product name'),
   manufacturer: Name('Manufacturer'),
-  euProductCode: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()], { description: 'EU union register product code (DCC `mp`).' })),
-  euProphylaxisCode: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()], { description: 'Vaccine or prophylaxis code (DCC `vp`, SNOMED CT / ATC).' })),
-  euManufacturerCode: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()], { description: 'Marketing authorisation holder (DCC `ma`).' })),
-  icd11Code: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Null()], { description: 'ICD-11 vaccine code (WHO DDCC).' })),
+  euProductCode: Type.Optional(
+    Type.Union([Type.String({ maxLength: 40 }), Type.Null()], {
+      description: 'EU union register product code (DCC `mp`).',
+    }),
+  ),
+  euProphylaxisCode: Type.Optional(
+    Type.Union([Type.String({ maxLength: 40 }), Type.Null()], {
+      description: 'Vaccine or prophylaxis code (DCC `vp`, SNOMED CT / ATC).',
+    }),
+  ),
+  euManufacturerCode: Type.Optional(
+    Type.Union([Type.String({ maxLength: 40 }), Type.Null()], {
+      description: 'Marketing authorisation holder (DCC `ma`).',
+    }),
+  ),
+  icd11Code: Type.Optional(
+    Type.Union([Type.String({ maxLength: 40 }), Type.Null()], {
+      description: 'ICD-11 vaccine code (WHO DDCC).',
+    }),
+  ),
   cvxCode: Type.Optional(Type.Union([Type.String({ maxLength: 10 }), Type.Null()])),
   snomedCode: Type.Optional(Type.Union([Type.String({ maxLength: 20 }), Type.Null()])),
   atcCode: Type.Optional(Type.Union([Type.String({ maxLength: 10 }), Type.Null()])),
@@ -101,7 +131,9 @@ const ProductFields = {
   minIntervalDays: Type.Integer({ minimum: 0, maximum: 3650 }),
   recommendedIntervalDays: Type.Integer({ minimum: 0, maximum: 3650 }),
   boosterAllowed: Type.Optional(Type.Boolean()),
-  boosterMinIntervalDays: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 3650 }), Type.Null()])),
+  boosterMinIntervalDays: Type.Optional(
+    Type.Union([Type.Integer({ minimum: 0, maximum: 3650 }), Type.Null()]),
+  ),
   minAgeYears: Type.Integer({ minimum: 0, maximum: 130 }),
   dosesPerVial: Type.Integer({ minimum: 1, maximum: 50 }),
   openVialHours: Type.Integer({ minimum: 0, maximum: 72 }),
@@ -137,7 +169,14 @@ export const ImportReport = Type.Object(
     created: Type.Integer(),
     updated: Type.Integer(),
     rejected: Type.Integer(),
-    errors: Type.Array(Type.Object({ row: Type.Integer({ description: 'Line number in the file, header is line 1.' }), code: Type.Optional(Type.String()), field: Type.Optional(Type.String()), message: Type.String() })),
+    errors: Type.Array(
+      Type.Object({
+        row: Type.Integer({ description: 'Line number in the file, header is line 1.' }),
+        code: Type.Optional(Type.String()),
+        field: Type.Optional(Type.String()),
+        message: Type.String(),
+      }),
+    ),
   },
   { $id: 'ImportReport' },
 );

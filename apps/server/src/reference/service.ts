@@ -12,7 +12,18 @@ import { recordAudit } from '../audit/audit.ts';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import type { AreaRow, FacilityRow, ProductRow, Visibility } from './repository.ts';
 import { areaRepository, facilityRepository, productRepository } from './repository.ts';
-import type { AreaCreate, AreaDto, AreaUpdate, FacilityCreate, FacilityDto, FacilityUpdate, ImportReportDto, ProductDto, ProductInput, ProductUpdate } from './schemas.ts';
+import type {
+  AreaCreate,
+  AreaDto,
+  AreaUpdate,
+  FacilityCreate,
+  FacilityDto,
+  FacilityUpdate,
+  ImportReportDto,
+  ProductDto,
+  ProductInput,
+  ProductUpdate,
+} from './schemas.ts';
 import { FacilityCreate as FacilityCreateSchema, AreaCreate as AreaCreateSchema } from './schemas.ts';
 
 export const toArea = (r: AreaRow): AreaDto => ({
@@ -101,26 +112,54 @@ export function productColumns(p: Partial<ProductInput>): Updateable<VaccineProd
 function visibility(principal: Principal, action: 'area.read' | 'facility.read'): Visibility | null {
   const scope = listScope(principal, action);
   if (scope.all) return null;
-  const facilityAreaPaths = principal.grants.filter((g) => g.facilityId !== null && g.areaPath).map((g) => g.areaPath!);
+  const facilityAreaPaths = principal.grants
+    .filter((g) => g.facilityId !== null && g.areaPath)
+    .map((g) => g.areaPath!);
   return { areaPaths: scope.areaPaths, facilityAreaPaths, facilityIds: scope.facilityIds };
 }
 
-const audit = (db: Db, actor: Principal, ctx: RequestContext, action: string, entityType: string, entityId: number, areaId: number | null, details: Record<string, unknown> = {}) =>
-  recordAudit(db, { actorKind: 'staff', actorId: actor.userId, action, entityType, entityId, areaId, requestId: ctx.requestId, ip: ctx.ip, details });
+const audit = (
+  db: Db,
+  actor: Principal,
+  ctx: RequestContext,
+  action: string,
+  entityType: string,
+  entityId: number,
+  areaId: number | null,
+  details: Record<string, unknown> = {},
+) =>
+  recordAudit(db, {
+    actorKind: 'staff',
+    actorId: actor.userId,
+    action,
+    entityType,
+    entityId,
+    areaId,
+    requestId: ctx.requestId,
+    ip: ctx.ip,
+    details,
+  });
 
 /** Reads a CSV text with a header row into records keyed by the header names, lower-cased. */
 function readCsv(text: string): { rows: Record<string, string>[]; lines: number[]; error?: string } {
   try {
-    const records = parse<{ record: Record<string, string>; info: { lines: number } }>(text, {
-      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
-      skip_empty_lines: true,
-      trim: true,
-      bom: true,
-      relax_column_count: true,
-      info: true,
-    });
-    // info.lines is the file line a record ends on: the number a person finds in their editor.
-    return { rows: records.map((r) => r.record), lines: records.map((r) => r.info.lines) };
+    // One kind of line break, so a Windows break inside a quoted cell counts as one line, as editors count it.
+    const records = parse<{ record: Record<string, string>; info: { lines: number }; raw: string }>(
+      text.replace(/\r\n?/g, '\n'),
+      {
+        columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+        skip_empty_lines: true,
+        trim: true,
+        bom: true,
+        relax_column_count: true,
+        info: true,
+        raw: true,
+      },
+    );
+    // info.lines is the line a record ends on; a person looks for the line it starts on.
+    const startLine = (r: { info: { lines: number }; raw: string }) =>
+      r.info.lines - (r.raw.replace(/^\n+/, '').replace(/\n$/, '').match(/\n/g) ?? []).length;
+    return { rows: records.map((r) => r.record), lines: records.map(startLine) };
   } catch (err) {
     return { rows: [], lines: [], error: (err as Error).message };
   }
@@ -128,7 +167,10 @@ function readCsv(text: string): { rows: Record<string, string>[]; lines: number[
 
 const optNumber = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
 
-function firstProblem(schema: Parameters<typeof Value.Errors>[0], value: unknown): { field: string; message: string } | undefined {
+function firstProblem(
+  schema: Parameters<typeof Value.Errors>[0],
+  value: unknown,
+): { field: string; message: string } | undefined {
   const e = [...Value.Errors(schema, value)][0];
   if (!e) return undefined;
   const message = /union/i.test(e.message) ? 'is not one of the allowed values' : e.message;
@@ -168,13 +210,18 @@ export function referenceService(deps: { db: Db; read: Db }) {
     return withTransaction(db, async (trx) => {
       const repo = areaRepository(trx);
       const parent = input.parentId ? await repo.findById(input.parentId) : undefined;
-      if (input.parentId && !parent) throw badRequest('unknown_parent', 'The parent area does not exist.', [{ field: 'parentId' }]);
+      if (input.parentId && !parent)
+        throw badRequest('unknown_parent', 'The parent area does not exist.', [{ field: 'parentId' }]);
       const depth = parent ? parent.depth + 1 : 0;
       const levels = await repo.levels();
       if (!levels.some((l) => l.depth === depth)) {
-        throw badRequest('too_deep', `The area hierarchy has ${levels.length} levels; an area cannot be placed below the lowest one.`);
+        throw badRequest(
+          'too_deep',
+          `The area hierarchy has ${levels.length} levels; an area cannot be placed below the lowest one.`,
+        );
       }
-      if ((await repo.findByCodes([input.code])).length) throw conflict('code_taken', `An area with code "${input.code}" already exists.`);
+      if ((await repo.findByCodes([input.code])).length)
+        throw conflict('code_taken', `An area with code "${input.code}" already exists.`);
       const { id } = await repo.insert(
         {
           code: input.code,
@@ -199,7 +246,8 @@ export function referenceService(deps: { db: Db; read: Db }) {
     facilityScope,
     /** Scope of a grant target: national when neither is given. */
     async grantScope(areaId: number | undefined, facilityId: number | undefined): Promise<Scope> {
-      if (areaId && facilityId) throw badRequest('invalid_grant', 'A role is granted for an area or for a facility, not both.');
+      if (areaId && facilityId)
+        throw badRequest('invalid_grant', 'A role is granted for an area or for a facility, not both.');
       if (facilityId) return facilityScope(facilityId);
       if (areaId) return areaScope(areaId);
       return { kind: 'national' };
@@ -213,16 +261,43 @@ export function referenceService(deps: { db: Db; read: Db }) {
     async publicFacilities(areaId: number) {
       const path = await areaPath(areaId);
       if (!path) throw notFound('The area');
-      const rows = await facilityRepository(read).list({ areaPath: path, active: true, limit: 500, offset: 0 }, null);
+      const rows = await facilityRepository(read).list(
+        { areaPath: path, active: true, limit: 500, offset: 0 },
+        null,
+      );
       return rows
         .filter((f) => f.type !== 'store')
-        .map((f) => ({ id: f.id, code: f.code, nameEn: f.name_en, nameBn: f.name_bn, type: f.type, address: f.address, latitude: f.latitude, longitude: f.longitude }));
+        .map((f) => ({
+          id: f.id,
+          code: f.code,
+          nameEn: f.name_en,
+          nameBn: f.name_bn,
+          type: f.type,
+          address: f.address,
+          latitude: f.latitude,
+          longitude: f.longitude,
+        }));
     },
     async levels() {
-      return (await areaRepository(read).levels()).map((l) => ({ depth: l.depth, code: l.code, nameEn: l.name_en, nameBn: l.name_bn }));
+      return (await areaRepository(read).levels()).map((l) => ({
+        depth: l.depth,
+        code: l.code,
+        nameEn: l.name_en,
+        nameBn: l.name_bn,
+      }));
     },
-    async listAreas(principal: Principal, parentId: number | undefined, q: string | undefined, limit: number) {
-      const rows = await areaRepository(read).children(parentId ?? null, visibility(principal, 'area.read'), q, limit);
+    async listAreas(
+      principal: Principal,
+      parentId: number | undefined,
+      q: string | undefined,
+      limit: number,
+    ) {
+      const rows = await areaRepository(read).children(
+        parentId ?? null,
+        visibility(principal, 'area.read'),
+        q,
+        limit,
+      );
       return rows.map(toArea);
     },
     async getArea(id: number) {
@@ -240,7 +315,11 @@ export function referenceService(deps: { db: Db; read: Db }) {
       // A facility-bound reader sees the path above the facility, not the neighbours below it.
       const vis = visibility(principal, 'area.read');
       const visible = vis
-        ? rows.filter((r) => vis.areaPaths.some((p) => r.path.startsWith(p)) || [...vis.areaPaths, ...vis.facilityAreaPaths].some((p) => p.startsWith(r.path)))
+        ? rows.filter(
+            (r) =>
+              vis.areaPaths.some((p) => r.path.startsWith(p)) ||
+              [...vis.areaPaths, ...vis.facilityAreaPaths].some((p) => p.startsWith(r.path)),
+          )
         : rows;
       return { area: toArea(root), descendants: visible.filter((r) => r.id !== id).map(toArea) };
     },
@@ -280,7 +359,10 @@ export function referenceService(deps: { db: Db; read: Db }) {
       const report: ImportReportDto = { total: rows.length, created: 0, updated: 0, rejected: 0, errors: [] };
       if (error) throw badRequest('invalid_csv', `The file is not readable as CSV: ${error}`);
       if (rows.length && !('code' in rows[0]! && 'name_en' in rows[0] && 'name_bn' in rows[0])) {
-        throw badRequest('invalid_csv', 'The header row must name at least the columns code, name_en and name_bn (and parent_code below the top level).');
+        throw badRequest(
+          'invalid_csv',
+          'The header row must name at least the columns code, name_en and name_bn (and parent_code below the top level).',
+        );
       }
       const reject = (row: number, message: string, field?: string, code?: string) => {
         report.rejected++;
@@ -299,11 +381,22 @@ export function referenceService(deps: { db: Db; read: Db }) {
           const parent = parentCode ? known.get(parentCode) : undefined;
           if (parentCode && !parent) {
             if (rows.some((x) => x.code === parentCode) && pass < levels.length) later.push({ r, line });
-            else reject(line, `The parent area "${parentCode}" does not exist.`, 'parent_code', 'unknown_parent');
+            else
+              reject(
+                line,
+                `The parent area "${parentCode}" does not exist.`,
+                'parent_code',
+                'unknown_parent',
+              );
             continue;
           }
           if (seen.has(r.code ?? '')) {
-            reject(line, `The code "${r.code}" appears more than once in the file.`, 'code', 'duplicate_code');
+            reject(
+              line,
+              `The code "${r.code}" appears more than once in the file.`,
+              'code',
+              'duplicate_code',
+            );
             continue;
           }
           const input = {
@@ -317,7 +410,12 @@ export function referenceService(deps: { db: Db; read: Db }) {
           };
           const problem = firstProblem(AreaCreateSchema, input);
           if (problem) {
-            reject(line, `The value of ${problem.field} ${problem.message.toLowerCase()}.`, problem.field, 'invalid_value');
+            reject(
+              line,
+              `The value of ${problem.field} ${problem.message.toLowerCase()}.`,
+              problem.field,
+              'invalid_value',
+            );
             continue;
           }
           seen.add(r.code!);
@@ -325,7 +423,12 @@ export function referenceService(deps: { db: Db; read: Db }) {
             const existing = (await areaRepository(db).findByCodes([r.code!]))[0];
             if (existing) {
               if ((existing.parent_id ?? null) !== (parent?.id ?? null)) {
-                reject(line, `The area "${r.code}" exists under another parent; moving an area is not done by import.`, 'parent_code', 'parent_mismatch');
+                reject(
+                  line,
+                  `The area "${r.code}" exists under another parent; moving an area is not done by import.`,
+                  'parent_code',
+                  'parent_mismatch',
+                );
                 continue;
               }
               if (!authorize(actor, 'area.write', { kind: 'area', areaPath: existing.path })) {
@@ -341,7 +444,9 @@ export function referenceService(deps: { db: Db; read: Db }) {
                   ...(input.latitude !== undefined ? { latitude: input.latitude } : {}),
                   ...(input.longitude !== undefined ? { longitude: input.longitude } : {}),
                 });
-                await audit(trx, actor, ctx, 'area.updated', 'area', existing.id, existing.id, { via: 'import' });
+                await audit(trx, actor, ctx, 'area.updated', 'area', existing.id, existing.id, {
+                  via: 'import',
+                });
               });
               report.updated++;
             } else {
@@ -350,7 +455,11 @@ export function referenceService(deps: { db: Db; read: Db }) {
                 reject(line, 'You may not add areas here.', 'parent_code', 'forbidden');
                 continue;
               }
-              await createArea(actor, { ...(input as Static<typeof AreaCreate>), ...(parent ? { parentId: parent.id } : {}) }, ctx);
+              await createArea(
+                actor,
+                { ...(input as Static<typeof AreaCreate>), ...(parent ? { parentId: parent.id } : {}) },
+                ctx,
+              );
               report.created++;
             }
           } catch (err) {
@@ -363,7 +472,17 @@ export function referenceService(deps: { db: Db; read: Db }) {
       return report;
     },
 
-    async listFacilities(principal: Principal, filter: { areaId?: number | undefined; type?: FacilityDto['type'] | undefined; q?: string | undefined; active?: boolean | undefined; limit: number; offset: number }) {
+    async listFacilities(
+      principal: Principal,
+      filter: {
+        areaId?: number | undefined;
+        type?: FacilityDto['type'] | undefined;
+        q?: string | undefined;
+        active?: boolean | undefined;
+        limit: number;
+        offset: number;
+      },
+    ) {
       const scope = listScope(principal, 'facility.read');
       let areaPath: string | undefined;
       if (filter.areaId) {
@@ -382,8 +501,10 @@ export function referenceService(deps: { db: Db; read: Db }) {
     async createFacility(actor: Principal, input: Static<typeof FacilityCreate>, ctx: RequestContext) {
       return withTransaction(db, async (trx) => {
         const repo = facilityRepository(trx);
-        if (!(await areaRepository(trx).findById(input.areaId))) throw badRequest('unknown_area', 'The area does not exist.', [{ field: 'areaId' }]);
-        if ((await repo.findByCodes([input.code])).length) throw conflict('code_taken', `A facility with code "${input.code}" already exists.`);
+        if (!(await areaRepository(trx).findById(input.areaId)))
+          throw badRequest('unknown_area', 'The area does not exist.', [{ field: 'areaId' }]);
+        if ((await repo.findByCodes([input.code])).length)
+          throw conflict('code_taken', `A facility with code "${input.code}" already exists.`);
         const { id } = await repo.insert({
           code: input.code,
           name_en: input.nameEn,
@@ -400,7 +521,12 @@ export function referenceService(deps: { db: Db; read: Db }) {
         return toFacility((await repo.findById(id))!);
       });
     },
-    async updateFacility(actor: Principal, id: number, input: Static<typeof FacilityUpdate>, ctx: RequestContext) {
+    async updateFacility(
+      actor: Principal,
+      id: number,
+      input: Static<typeof FacilityUpdate>,
+      ctx: RequestContext,
+    ) {
       return withTransaction(db, async (trx) => {
         const repo = facilityRepository(trx);
         const current = await repo.findById(id);
@@ -408,7 +534,8 @@ export function referenceService(deps: { db: Db; read: Db }) {
         if (input.areaId && input.areaId !== current.area_id) {
           const area = await areaRepository(trx).findById(input.areaId);
           if (!area) throw badRequest('unknown_area', 'The area does not exist.', [{ field: 'areaId' }]);
-          if (!authorize(actor, 'facility.write', { kind: 'area', areaPath: area.path })) throw forbidden('You may not move a facility into that area.');
+          if (!authorize(actor, 'facility.write', { kind: 'area', areaPath: area.path }))
+            throw forbidden('You may not move a facility into that area.');
         }
         if (input.code && input.code !== current.code && (await repo.findByCodes([input.code])).length) {
           throw conflict('code_taken', `A facility with code "${input.code}" already exists.`);
@@ -427,7 +554,9 @@ export function referenceService(deps: { db: Db; read: Db }) {
         };
         const changed = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
         await repo.update(id, changed);
-        await audit(trx, actor, ctx, 'facility.updated', 'facility', id, input.areaId ?? current.area_id, { fields: Object.keys(changed) });
+        await audit(trx, actor, ctx, 'facility.updated', 'facility', id, input.areaId ?? current.area_id, {
+          fields: Object.keys(changed),
+        });
         return toFacility((await repo.findById(id))!);
       });
     },
@@ -437,15 +566,24 @@ export function referenceService(deps: { db: Db; read: Db }) {
       const { rows, lines, error } = readCsv(csv);
       if (error) throw badRequest('invalid_csv', `The file is not readable as CSV: ${error}`);
       if (rows.length && !['code', 'name_en', 'name_bn', 'type', 'area_code'].every((c) => c in rows[0]!)) {
-        throw badRequest('invalid_csv', 'The header row must name at least the columns code, name_en, name_bn, type and area_code.');
+        throw badRequest(
+          'invalid_csv',
+          'The header row must name at least the columns code, name_en, name_bn, type and area_code.',
+        );
       }
       const report: ImportReportDto = { total: rows.length, created: 0, updated: 0, rejected: 0, errors: [] };
       const reject = (row: number, message: string, field?: string, code?: string) => {
         report.rejected++;
         report.errors.push({ row, message, ...(field ? { field } : {}), ...(code ? { code } : {}) });
       };
-      const areas = new Map((await areaRepository(read).findByCodes([...new Set(rows.map((r) => r.area_code ?? ''))])).map((a) => [a.code, a]));
-      const existing = new Map((await facilityRepository(db).findByCodes(rows.map((r) => r.code ?? ''))).map((f) => [f.code, f]));
+      const areas = new Map(
+        (await areaRepository(read).findByCodes([...new Set(rows.map((r) => r.area_code ?? ''))])).map(
+          (a) => [a.code, a],
+        ),
+      );
+      const existing = new Map(
+        (await facilityRepository(db).findByCodes(rows.map((r) => r.code ?? ''))).map((f) => [f.code, f]),
+      );
       const seen = new Set<string>();
       for (const [i, r] of rows.entries()) {
         const line = lines[i] ?? i + 2;
@@ -464,12 +602,21 @@ export function referenceService(deps: { db: Db; read: Db }) {
           address: r.address ?? '',
           ...(optNumber(r.latitude) !== undefined ? { latitude: optNumber(r.latitude) } : {}),
           ...(optNumber(r.longitude) !== undefined ? { longitude: optNumber(r.longitude) } : {}),
-          ...(optNumber(r.daily_capacity) !== undefined ? { dailyCapacity: optNumber(r.daily_capacity) } : {}),
-          ...(activeText ? { active: activeText === 'true' || activeText === 'yes' || activeText === '1' } : {}),
+          ...(optNumber(r.daily_capacity) !== undefined
+            ? { dailyCapacity: optNumber(r.daily_capacity) }
+            : {}),
+          ...(activeText
+            ? { active: activeText === 'true' || activeText === 'yes' || activeText === '1' }
+            : {}),
         };
         const problem = firstProblem(FacilityCreateSchema, input);
         if (problem) {
-          reject(line, `The value of ${problem.field} ${problem.message.toLowerCase()}.`, problem.field, 'invalid_value');
+          reject(
+            line,
+            `The value of ${problem.field} ${problem.message.toLowerCase()}.`,
+            problem.field,
+            'invalid_value',
+          );
           continue;
         }
         if (seen.has(r.code!)) {
@@ -486,7 +633,14 @@ export function referenceService(deps: { db: Db; read: Db }) {
         if (current) {
           // Changing a facility needs the right where it is now, as well as where it goes.
           const now = await facilityRepository(read).findById(current.id);
-          if (!now || !authorize(actor, 'facility.write', { kind: 'facility', facilityId: now.id, areaPath: now.area_path })) {
+          if (
+            !now ||
+            !authorize(actor, 'facility.write', {
+              kind: 'facility',
+              facilityId: now.id,
+              areaPath: now.area_path,
+            })
+          ) {
             reject(line, 'You may not change this facility.', 'code', 'forbidden');
             continue;
           }
@@ -506,7 +660,9 @@ export function referenceService(deps: { db: Db; read: Db }) {
                 ...(rest.dailyCapacity !== undefined ? { daily_capacity: rest.dailyCapacity } : {}),
                 ...(rest.active !== undefined ? { active: rest.active } : {}),
               });
-              await audit(trx, actor, ctx, 'facility.updated', 'facility', current.id, area.id, { via: 'import' });
+              await audit(trx, actor, ctx, 'facility.updated', 'facility', current.id, area.id, {
+                via: 'import',
+              });
             } else {
               const { id } = await facilityRepository(trx).insert({
                 code: valid.code,
@@ -544,13 +700,19 @@ export function referenceService(deps: { db: Db; read: Db }) {
       assertProductRules(input);
       return withTransaction(db, async (trx) => {
         const repo = productRepository(trx);
-        if (await repo.findByCode(input.code)) throw conflict('code_taken', `A product with code "${input.code}" already exists.`);
+        if (await repo.findByCode(input.code))
+          throw conflict('code_taken', `A product with code "${input.code}" already exists.`);
         const { id } = await repo.insert(productColumns(input) as Insertable<VaccineProductTable>);
         await audit(trx, actor, ctx, 'product.created', 'vaccine_product', id, null, { code: input.code });
         return toProduct((await repo.findById(id))!);
       });
     },
-    async updateProduct(actor: Principal, id: number, input: Static<typeof ProductUpdate>, ctx: RequestContext) {
+    async updateProduct(
+      actor: Principal,
+      id: number,
+      input: Static<typeof ProductUpdate>,
+      ctx: RequestContext,
+    ) {
       return withTransaction(db, async (trx) => {
         const repo = productRepository(trx);
         const current = await repo.findById(id);
@@ -561,21 +723,30 @@ export function referenceService(deps: { db: Db; read: Db }) {
           throw conflict('code_taken', `A product with code "${input.code}" already exists.`);
         }
         await repo.update(id, productColumns(input));
-        await audit(trx, actor, ctx, 'product.updated', 'vaccine_product', id, null, { fields: Object.keys(input) });
+        await audit(trx, actor, ctx, 'product.updated', 'vaccine_product', id, null, {
+          fields: Object.keys(input),
+        });
         return toProduct((await repo.findById(id))!);
       });
     },
   };
 }
 
-function assertProductRules(p: Pick<ProductInput, 'minIntervalDays' | 'recommendedIntervalDays' | 'storageMinC' | 'storageMaxC'>) {
+function assertProductRules(
+  p: Pick<ProductInput, 'minIntervalDays' | 'recommendedIntervalDays' | 'storageMinC' | 'storageMaxC'>,
+) {
   if (p.recommendedIntervalDays < p.minIntervalDays) {
-    throw badRequest('invalid_interval', 'The recommended interval cannot be shorter than the minimum interval.', [{ field: 'recommendedIntervalDays' }]);
+    throw badRequest(
+      'invalid_interval',
+      'The recommended interval cannot be shorter than the minimum interval.',
+      [{ field: 'recommendedIntervalDays' }],
+    );
   }
   if (p.storageMaxC < p.storageMinC) {
-    throw badRequest('invalid_storage', 'The highest storage temperature cannot be below the lowest.', [{ field: 'storageMaxC' }]);
+    throw badRequest('invalid_storage', 'The highest storage temperature cannot be below the lowest.', [
+      { field: 'storageMaxC' },
+    ]);
   }
 }
-
 
 export type ReferenceService = ReturnType<typeof referenceService>;

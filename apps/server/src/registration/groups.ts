@@ -1,5 +1,11 @@
 import { parse } from 'csv-parse/sync';
-import { normaliseIdNumber, openGroups, validateIdDocument, DEFAULT_ID_RULES, type IdRules } from '@dosewise/domain';
+import {
+  normaliseIdNumber,
+  openGroups,
+  validateIdDocument,
+  DEFAULT_ID_RULES,
+  type IdRules,
+} from '@dosewise/domain';
 import type { Static } from '@sinclair/typebox';
 import type { Db } from '../db/database.ts';
 import { withTransaction } from '../db/database.ts';
@@ -21,7 +27,11 @@ const today = () => new Date().toISOString().slice(0, 10);
  */
 export function priorityGroupService(deps: { db: Db; read: Db; vault: IdentifierVault; idRules?: IdRules }) {
   const { db, vault } = deps;
-  const dto = (g: GroupRow, openCodes: Set<string>) => ({ ...toGroup(g), maxAgeYears: g.max_age_years, open: openCodes.has(g.code) });
+  const dto = (g: GroupRow, openCodes: Set<string>) => ({
+    ...toGroup(g),
+    maxAgeYears: g.max_age_years,
+    open: openCodes.has(g.code),
+  });
 
   return {
     async list() {
@@ -30,14 +40,23 @@ export function priorityGroupService(deps: { db: Db; read: Db; vault: Identifier
       return rows.map((g) => dto(g, open));
     },
 
-    async save(actor: Principal, code: string, input: Static<typeof PriorityGroupInput>, mode: 'create' | 'update', ctx: RequestContext) {
+    async save(
+      actor: Principal,
+      code: string,
+      input: Static<typeof PriorityGroupInput>,
+      mode: 'create' | 'update',
+      ctx: RequestContext,
+    ) {
       if (input.maxAgeYears != null && input.maxAgeYears < input.minAgeYears) {
-        throw badRequest('invalid_age_range', 'The highest age cannot be below the lowest age.', [{ field: 'maxAgeYears' }]);
+        throw badRequest('invalid_age_range', 'The highest age cannot be below the lowest age.', [
+          { field: 'maxAgeYears' },
+        ]);
       }
       const row = await withTransaction(db, async (trx) => {
         const repo = registrationRepository(trx);
         const current = await repo.currentGroup(code);
-        if (mode === 'create' && current) throw conflict('code_taken', `A priority group "${code}" already exists; edit it instead.`);
+        if (mode === 'create' && current)
+          throw conflict('code_taken', `A priority group "${code}" already exists; edit it instead.`);
         if (mode === 'update' && !current) throw notFound('The priority group');
         const saved = await repo.insertGroup({
           code,
@@ -52,7 +71,16 @@ export function priorityGroupService(deps: { db: Db; read: Db; vault: Identifier
           active: input.active ?? true,
           created_by: actor.userId,
         });
-        await recordAudit(trx, { actorKind: 'staff', actorId: actor.userId, action: mode === 'create' ? 'priority_group.created' : 'priority_group.updated', entityType: 'priority_group', entityId: code, requestId: ctx.requestId, ip: ctx.ip, details: { version: saved.version } });
+        await recordAudit(trx, {
+          actorKind: 'staff',
+          actorId: actor.userId,
+          action: mode === 'create' ? 'priority_group.created' : 'priority_group.updated',
+          entityType: 'priority_group',
+          entityId: code,
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+          details: { version: saved.version },
+        });
         return saved;
       });
       const open = new Set(openGroups([toGroup(row)], today()).map((g) => g.code));
@@ -63,10 +91,16 @@ export function priorityGroupService(deps: { db: Db; read: Db; vault: Identifier
     async importRoster(actor: Principal, code: string, csv: string, ctx: RequestContext) {
       const group = await registrationRepository(db).currentGroup(code);
       if (!group) throw notFound('The priority group');
-      if (group.proof_rule !== 'roster') throw badRequest('not_a_roster_group', 'This group is not proven by a pre-loaded list.');
+      if (group.proof_rule !== 'roster')
+        throw badRequest('not_a_roster_group', 'This group is not proven by a pre-loaded list.');
       let rows: Record<string, string>[];
       try {
-        rows = parse(csv, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true });
+        rows = parse(csv, {
+          columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+          skip_empty_lines: true,
+          trim: true,
+          bom: true,
+        });
       } catch (err) {
         throw badRequest('invalid_csv', `The file is not readable as CSV: ${(err as Error).message}`);
       }
@@ -76,25 +110,56 @@ export function priorityGroupService(deps: { db: Db; read: Db; vault: Identifier
       rows.forEach((r, i) => {
         const idType = (r.id_type ?? 'nid') as IdType;
         if (!['nid', 'birth_registration', 'passport'].includes(idType)) {
-          errors.push({ row: i + 2, field: 'id_type', code: 'invalid_value', message: `Unknown ID type "${r.id_type ?? ''}".` });
+          errors.push({
+            row: i + 2,
+            field: 'id_type',
+            code: 'invalid_value',
+            message: `Unknown ID type "${r.id_type ?? ''}".`,
+          });
           return;
         }
         const number = normaliseIdNumber(idType, r.id_number ?? '');
-        const check = validateIdDocument(idType, number, { dateOfBirth: '1980-01-01', today: today(), nationality: 'BD' }, rules);
+        const check = validateIdDocument(
+          idType,
+          number,
+          { dateOfBirth: '1980-01-01', today: today(), nationality: 'BD' },
+          rules,
+        );
         // Rosters carry no dates of birth: only the number's format matters here.
         if (!check.ok && check.code !== 'wrong_age_for_document') {
           errors.push({ row: i + 2, field: 'id_number', code: check.code, message: check.message });
           return;
         }
-        good.push({ group_code: code, id_type: idType, id_blind: vault.blindIndex(`id:${idType}`, number), imported_by: actor.userId });
+        good.push({
+          group_code: code,
+          id_type: idType,
+          id_blind: vault.blindIndex(`id:${idType}`, number),
+          imported_by: actor.userId,
+        });
       });
       const added = await withTransaction(db, async (trx) => {
         let n = 0;
-        for (let i = 0; i < good.length; i += 1000) n += await registrationRepository(trx).addToRoster(good.slice(i, i + 1000));
-        await recordAudit(trx, { actorKind: 'staff', actorId: actor.userId, action: 'priority_roster.imported', entityType: 'priority_group', entityId: code, requestId: ctx.requestId, ip: ctx.ip, details: { added: n, rejected: errors.length } });
+        for (let i = 0; i < good.length; i += 1000)
+          n += await registrationRepository(trx).addToRoster(good.slice(i, i + 1000));
+        await recordAudit(trx, {
+          actorKind: 'staff',
+          actorId: actor.userId,
+          action: 'priority_roster.imported',
+          entityType: 'priority_group',
+          entityId: code,
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+          details: { added: n, rejected: errors.length },
+        });
         return n;
       });
-      return { total: rows.length, created: added, updated: good.length - added, rejected: errors.length, errors };
+      return {
+        total: rows.length,
+        created: added,
+        updated: good.length - added,
+        rejected: errors.length,
+        errors,
+      };
     },
   };
 }

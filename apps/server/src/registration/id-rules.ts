@@ -3,14 +3,32 @@ import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ConfigError } from '../config.ts';
 
-const Format = Type.Object({ length: Type.Integer({ minimum: 4, maximum: 30 }), check: Type.Union([Type.Literal('luhn'), Type.Literal('none')]) }, { additionalProperties: false });
-const Ages = { minAgeYears: Type.Optional(Type.Integer({ minimum: 0 })), maxAgeYears: Type.Optional(Type.Integer({ minimum: 0 })) };
+const Format = Type.Object(
+  {
+    length: Type.Integer({ minimum: 4, maximum: 30 }),
+    check: Type.Union([Type.Literal('luhn'), Type.Literal('none')]),
+  },
+  { additionalProperties: false },
+);
+const Ages = {
+  minAgeYears: Type.Optional(Type.Integer({ minimum: 0 })),
+  maxAgeYears: Type.Optional(Type.Integer({ minimum: 0 })),
+};
 const IdRulesSchema = Type.Object(
   {
     issuingCountry: Type.String({ pattern: '^[A-Z]{2}$' }),
-    nid: Type.Object({ formats: Type.Array(Format, { minItems: 1 }), ...Ages }, { additionalProperties: false }),
-    birth_registration: Type.Object({ formats: Type.Array(Format, { minItems: 1 }), ...Ages }, { additionalProperties: false }),
-    passport: Type.Object({ pattern: Type.String({ minLength: 1 }), ...Ages }, { additionalProperties: false }),
+    nid: Type.Object(
+      { formats: Type.Array(Format, { minItems: 1 }), ...Ages },
+      { additionalProperties: false },
+    ),
+    birth_registration: Type.Object(
+      { formats: Type.Array(Format, { minItems: 1 }), ...Ages },
+      { additionalProperties: false },
+    ),
+    passport: Type.Object(
+      { pattern: Type.String({ minLength: 1 }), ...Ages },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );

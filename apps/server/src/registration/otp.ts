@@ -31,13 +31,25 @@ export interface CitizenPrincipal {
  * with a bounded number of tries; requests are limited per phone (hour and day) and per client
  * address. Whether a phone is known never changes the answer.
  */
-export function otpService(deps: { db: Db; vault: IdentifierVault; notify: Notify; settings: OtpSettings; now?: () => Date }) {
+export function otpService(deps: {
+  db: Db;
+  vault: IdentifierVault;
+  notify: Notify;
+  settings: OtpSettings;
+  now?: () => Date;
+}) {
   const { db, vault, settings } = deps;
   const now = deps.now ?? (() => new Date());
   const key = new TextEncoder().encode(settings.tokenSecret);
   const codeKey = Buffer.from(settings.indexKeyHex, 'hex');
-  const codeHash = (challengeId: string, code: string) => createHmac('sha256', codeKey).update(`otp:${challengeId}:${code}`).digest('base64url');
+  const codeHash = (challengeId: string, code: string) =>
+    createHmac('sha256', codeKey).update(`otp:${challengeId}:${code}`).digest('base64url');
 
+  /**
+   * Per phone the recent challenges are few, so they are counted directly; per client address a
+   * counter per hour is incremented, since one address (a help desk, a mobile carrier's NAT) may
+   * send very many.
+   */
   async function limitExceeded(phoneBlind: string, ip: string): Promise<number | null> {
     const t = now();
     const hourAgo = new Date(t.getTime() - 3600_000);
@@ -45,12 +57,11 @@ export function otpService(deps: { db: Db; vault: IdentifierVault; notify: Notif
     const row = await db
       .selectFrom('otp_challenge')
       .select([
-        sql<number>`count(*) filter (where phone_blind = ${phoneBlind} and created_at > ${hourAgo})::int`.as('phone_hour'),
-        sql<number>`count(*) filter (where phone_blind = ${phoneBlind})::int`.as('phone_day'),
-        sql<number>`count(*) filter (where ip = ${ip} and created_at > ${hourAgo})::int`.as('ip_hour'),
-        sql<Date | null>`min(created_at) filter (where phone_blind = ${phoneBlind} and created_at > ${hourAgo})`.as('oldest_phone_hour'),
+        sql<number>`count(*) filter (where created_at > ${hourAgo})::int`.as('phone_hour'),
+        sql<number>`count(*)::int`.as('phone_day'),
+        sql<Date | null>`min(created_at) filter (where created_at > ${hourAgo})`.as('oldest_phone_hour'),
       ])
-      .where((eb) => eb.or([eb('phone_blind', '=', phoneBlind), eb('ip', '=', ip)]))
+      .where('phone_blind', '=', phoneBlind)
       .where('created_at', '>', dayAgo)
       .executeTakeFirstOrThrow();
     if (row.phone_day >= settings.maxPerPhoneDay) return 3600;
@@ -58,7 +69,19 @@ export function otpService(deps: { db: Db; vault: IdentifierVault; notify: Notif
       const oldest = row.oldest_phone_hour ? new Date(row.oldest_phone_hour).getTime() : t.getTime();
       return Math.max(1, Math.ceil((oldest + 3600_000 - t.getTime()) / 1000));
     }
-    if (row.ip_hour >= settings.maxPerIpHour) return 600;
+    const hour = new Date(Math.floor(t.getTime() / 3600_000) * 3600_000);
+    const counted = await db
+      .insertInto('rate_counter')
+      .values({ key: `otp:ip:${ip}`, window_start: hour, count: 1 })
+      .onConflict((oc) =>
+        oc
+          .columns(['key', 'window_start'])
+          .doUpdateSet((eb) => ({ count: eb('rate_counter.count', '+', 1) })),
+      )
+      .returning('count')
+      .executeTakeFirstOrThrow();
+    if (counted.count > settings.maxPerIpHour)
+      return Math.max(1, Math.ceil((hour.getTime() + 3600_000 - t.getTime()) / 1000));
     return null;
   }
 
@@ -68,28 +91,62 @@ export function otpService(deps: { db: Db; vault: IdentifierVault; notify: Notif
       const phoneBlind = vault.blindIndex('phone', phoneE164);
       const retryAfter = await limitExceeded(phoneBlind, ctx.ip);
       if (retryAfter !== null) {
-        await recordAudit(db, { actorKind: 'anonymous', actorId: null, action: 'otp.rate_limited', requestId: ctx.requestId, ip: ctx.ip });
-        throw new AppError(429, 'otp_rate_limited', 'Too many codes were asked for. Wait a while before asking for another.', { retryAfterSeconds: retryAfter }, { 'retry-after': String(retryAfter) });
+        await recordAudit(db, {
+          actorKind: 'anonymous',
+          actorId: null,
+          action: 'otp.rate_limited',
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+        });
+        throw new AppError(
+          429,
+          'otp_rate_limited',
+          'Too many codes were asked for. Wait a while before asking for another.',
+          { retryAfterSeconds: retryAfter },
+          { 'retry-after': String(retryAfter) },
+        );
       }
       const id = randomUUID();
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
       const expiresAt = new Date(now().getTime() + settings.ttlS * 1000);
       await withTransaction(db, async (trx) => {
-        await trx.insertInto('otp_challenge').values({ id, phone_blind: phoneBlind, phone_enc: vault.encrypt(phoneE164), code_hash: codeHash(id, code), ip: ctx.ip, expires_at: expiresAt, created_at: now() }).execute();
-        await deps.notify(trx, { to: phoneE164, template: 'otp', locale: ctx.locale, params: { code, minutes: Math.round(settings.ttlS / 60) } });
+        await trx
+          .insertInto('otp_challenge')
+          .values({
+            id,
+            phone_blind: phoneBlind,
+            phone_enc: vault.encrypt(phoneE164),
+            code_hash: codeHash(id, code),
+            ip: ctx.ip,
+            expires_at: expiresAt,
+            created_at: now(),
+          })
+          .execute();
+        await deps.notify(trx, {
+          to: phoneE164,
+          template: 'otp',
+          locale: ctx.locale,
+          params: { code, minutes: Math.round(settings.ttlS / 60) },
+        });
       });
       return { challengeId: id, expiresIn: settings.ttlS };
     },
 
     /** Checks a code; on success the phone's citizen account (made on first use) gets a session token. */
     async verify(challengeId: string, code: string, ctx: { ip: string; requestId: string }) {
-      const challenge = await db.selectFrom('otp_challenge').selectAll().where('id', '=', challengeId).executeTakeFirst();
+      const challenge = await db
+        .selectFrom('otp_challenge')
+        .selectAll()
+        .where('id', '=', challengeId)
+        .executeTakeFirst();
       if (!challenge) throw badRequest('otp_unknown', 'This code request is not known. Ask for a new code.');
-      if (challenge.consumed_at) throw badRequest('otp_used', 'This code has already been used. Ask for a new code.');
+      if (challenge.consumed_at)
+        throw badRequest('otp_used', 'This code has already been used. Ask for a new code.');
       if (challenge.locked_at || challenge.attempts >= settings.maxTries) {
         throw new AppError(429, 'otp_locked', 'Too many wrong codes. Ask for a new code.');
       }
-      if (challenge.expires_at.getTime() <= now().getTime()) throw badRequest('otp_expired', 'This code has expired. Ask for a new code.');
+      if (challenge.expires_at.getTime() <= now().getTime())
+        throw badRequest('otp_expired', 'This code has expired. Ask for a new code.');
       const expected = Buffer.from(challenge.code_hash);
       const given = Buffer.from(codeHash(challengeId, code));
       const right = expected.length === given.length && timingSafeEqual(expected, given);
@@ -105,29 +162,70 @@ export function otpService(deps: { db: Db; vault: IdentifierVault; notify: Notif
           .executeTakeFirst();
         const attempts = after?.attempts ?? settings.maxTries;
         if (attempts >= settings.maxTries) {
-          await db.updateTable('otp_challenge').set({ locked_at: now() }).where('id', '=', challengeId).where('locked_at', 'is', null).execute();
-          await recordAudit(db, { actorKind: 'anonymous', actorId: null, action: 'otp.locked', entityType: 'otp_challenge', entityId: challengeId, requestId: ctx.requestId, ip: ctx.ip });
+          await db
+            .updateTable('otp_challenge')
+            .set({ locked_at: now() })
+            .where('id', '=', challengeId)
+            .where('locked_at', 'is', null)
+            .execute();
+          await recordAudit(db, {
+            actorKind: 'anonymous',
+            actorId: null,
+            action: 'otp.locked',
+            entityType: 'otp_challenge',
+            entityId: challengeId,
+            requestId: ctx.requestId,
+            ip: ctx.ip,
+          });
           throw new AppError(429, 'otp_locked', 'Too many wrong codes. Ask for a new code.');
         }
-        throw badRequest('otp_wrong', `The code is not right. ${settings.maxTries - attempts} tries left.`, { triesLeft: settings.maxTries - attempts });
+        throw badRequest('otp_wrong', `The code is not right. ${settings.maxTries - attempts} tries left.`, {
+          triesLeft: settings.maxTries - attempts,
+        });
       }
       const accountId = await withTransaction(db, async (trx) => {
-        const consumed = await trx.updateTable('otp_challenge').set({ consumed_at: now() }).where('id', '=', challengeId).where('consumed_at', 'is', null).executeTakeFirst();
-        if (Number(consumed.numUpdatedRows) !== 1) throw badRequest('otp_used', 'This code has already been used. Ask for a new code.');
-        const existing = await trx.selectFrom('citizen_account').select('id').where('phone_blind', '=', challenge.phone_blind).executeTakeFirst();
+        const consumed = await trx
+          .updateTable('otp_challenge')
+          .set({ consumed_at: now() })
+          .where('id', '=', challengeId)
+          .where('consumed_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(consumed.numUpdatedRows) !== 1)
+          throw badRequest('otp_used', 'This code has already been used. Ask for a new code.');
+        const existing = await trx
+          .selectFrom('citizen_account')
+          .select('id')
+          .where('phone_blind', '=', challenge.phone_blind)
+          .executeTakeFirst();
         if (existing) {
-          await trx.updateTable('citizen_account').set({ last_sign_in_at: now() }).where('id', '=', existing.id).execute();
+          await trx
+            .updateTable('citizen_account')
+            .set({ last_sign_in_at: now() })
+            .where('id', '=', existing.id)
+            .execute();
           return existing.id;
         }
         const created = await trx
           .insertInto('citizen_account')
-          .values({ phone_blind: challenge.phone_blind, phone_enc: challenge.phone_enc, last_sign_in_at: now() })
+          .values({
+            phone_blind: challenge.phone_blind,
+            phone_enc: challenge.phone_enc,
+            last_sign_in_at: now(),
+          })
           .onConflict((oc) => oc.column('phone_blind').doUpdateSet({ last_sign_in_at: now() }))
           .returning('id')
           .executeTakeFirstOrThrow();
         return created.id;
       });
-      await recordAudit(db, { actorKind: 'citizen', actorId: accountId, action: 'citizen.signed_in', entityType: 'citizen_account', entityId: accountId, requestId: ctx.requestId, ip: ctx.ip });
+      await recordAudit(db, {
+        actorKind: 'citizen',
+        actorId: accountId,
+        action: 'citizen.signed_in',
+        entityType: 'citizen_account',
+        entityId: accountId,
+        requestId: ctx.requestId,
+        ip: ctx.ip,
+      });
       const token = await new SignJWT({})
         .setProtectedHeader({ alg: 'HS256' })
         .setSubject(String(accountId))
@@ -141,7 +239,11 @@ export function otpService(deps: { db: Db; vault: IdentifierVault; notify: Notif
 
     async authenticate(token: string): Promise<CitizenPrincipal> {
       try {
-        const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+        const { payload } = await jwtVerify(token, key, {
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          algorithms: ['HS256'],
+        });
         const accountId = Number(payload.sub);
         if (!Number.isInteger(accountId) || accountId <= 0) throw new Error('bad subject');
         return { accountId };

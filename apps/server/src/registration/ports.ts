@@ -9,4 +9,9 @@ export interface OutboundMessage {
   personId?: number;
 }
 export type Notify = (trx: Tx, message: OutboundMessage) => Promise<void>;
-export type EnqueueJob = (trx: Tx, kind: string, payload: Record<string, unknown>, opts?: { runAt?: Date }) => Promise<void>;
+export type EnqueueJob = (
+  trx: Tx,
+  kind: string,
+  payload: Record<string, unknown>,
+  opts?: { runAt?: Date },
+) => Promise<void>;

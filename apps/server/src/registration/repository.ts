@@ -38,32 +38,64 @@ export function registrationRepository(db: Queryable) {
       return db
         .selectFrom('priority_group as g')
         .selectAll('g')
-        .where('g.version', '=', (eb) => eb.selectFrom('priority_group as h').select((e) => e.fn.max('h.version').as('v')).whereRef('h.code', '=', 'g.code'))
+        .where('g.version', '=', (eb) =>
+          eb
+            .selectFrom('priority_group as h')
+            .select((e) => e.fn.max('h.version').as('v'))
+            .whereRef('h.code', '=', 'g.code'),
+        )
         .orderBy('g.rank')
         .orderBy('g.code')
         .execute();
     },
     currentGroup(code: string) {
-      return db.selectFrom('priority_group').selectAll().where('code', '=', code).orderBy('version', 'desc').limit(1).executeTakeFirst();
+      return db
+        .selectFrom('priority_group')
+        .selectAll()
+        .where('code', '=', code)
+        .orderBy('version', 'desc')
+        .limit(1)
+        .executeTakeFirst();
     },
     insertGroup(g: Insertable<PriorityGroupTable>) {
       return db.insertInto('priority_group').values(g).returningAll().executeTakeFirstOrThrow();
     },
     async onRoster(groupCode: string, idType: string, idBlind: string) {
-      const r = await db.selectFrom('priority_roster').select('group_code').where('group_code', '=', groupCode).where('id_type', '=', idType).where('id_blind', '=', idBlind).executeTakeFirst();
+      const r = await db
+        .selectFrom('priority_roster')
+        .select('group_code')
+        .where('group_code', '=', groupCode)
+        .where('id_type', '=', idType)
+        .where('id_blind', '=', idBlind)
+        .executeTakeFirst();
       return r !== undefined;
     },
-    async addToRoster(rows: { group_code: string; id_type: string; id_blind: string; imported_by: number }[]) {
+    async addToRoster(
+      rows: { group_code: string; id_type: string; id_blind: string; imported_by: number }[],
+    ) {
       if (rows.length === 0) return 0;
-      const r = await db.insertInto('priority_roster').values(rows).onConflict((oc) => oc.columns(['group_code', 'id_type', 'id_blind']).doNothing()).executeTakeFirst();
+      const r = await db
+        .insertInto('priority_roster')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['group_code', 'id_type', 'id_blind']).doNothing())
+        .executeTakeFirst();
       return Number(r.numInsertedOrUpdatedRows ?? 0);
     },
     /** Locks the account row: concurrent registrations on one phone count the family one at a time. */
     async lockAccount(accountId: number) {
-      return db.selectFrom('citizen_account').select(['id', 'phone_enc', 'phone_blind']).where('id', '=', accountId).forUpdate().executeTakeFirst();
+      return db
+        .selectFrom('citizen_account')
+        .select(['id', 'phone_enc', 'phone_blind'])
+        .where('id', '=', accountId)
+        .forUpdate()
+        .executeTakeFirst();
     },
     async accountByPhone(phoneBlind: string) {
-      return db.selectFrom('citizen_account').select(['id', 'phone_enc', 'phone_blind']).where('phone_blind', '=', phoneBlind).executeTakeFirst();
+      return db
+        .selectFrom('citizen_account')
+        .select(['id', 'phone_enc', 'phone_blind'])
+        .where('phone_blind', '=', phoneBlind)
+        .executeTakeFirst();
     },
     async createAccount(phoneBlind: string, phoneEnc: string) {
       return db
@@ -74,49 +106,115 @@ export function registrationRepository(db: Queryable) {
         .executeTakeFirstOrThrow();
     },
     async familySize(accountId: number) {
-      const r = await db.selectFrom('person').select((eb) => eb.fn.countAll<number>().as('n')).where('citizen_account_id', '=', accountId).where('removed_at', 'is', null).executeTakeFirstOrThrow();
+      const r = await db
+        .selectFrom('person')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('citizen_account_id', '=', accountId)
+        .where('removed_at', 'is', null)
+        .executeTakeFirstOrThrow();
       return Number(r.n);
     },
     async claimOwner(idType: string, idBlind: string) {
-      return db.selectFrom('identity_claim').select('person_id').where('id_type', '=', idType).where('id_blind', '=', idBlind).executeTakeFirst();
+      return db
+        .selectFrom('identity_claim')
+        .select('person_id')
+        .where('id_type', '=', idType)
+        .where('id_blind', '=', idBlind)
+        .executeTakeFirst();
     },
     insertPerson(p: Insertable<PersonTable>) {
-      return db.insertInto('person').values(p).returning(['id', 'registration_number']).executeTakeFirstOrThrow();
+      return db
+        .insertInto('person')
+        .values(p)
+        .returning(['id', 'registration_number'])
+        .executeTakeFirstOrThrow();
     },
+    /** False when the document is claimed already (a concurrent claim waits for the other to settle). */
     async claimIdentity(idType: string, idBlind: string, personId: number) {
-      await db.insertInto('identity_claim').values({ id_type: idType, id_blind: idBlind, person_id: personId }).execute();
+      const r = await db
+        .insertInto('identity_claim')
+        .values({ id_type: idType, id_blind: idBlind, person_id: personId })
+        .onConflict((oc) => oc.columns(['id_type', 'id_blind']).doNothing())
+        .returning('person_id')
+        .executeTakeFirst();
+      return r !== undefined;
     },
     async releaseIdentity(personId: number) {
       await db.deleteFrom('identity_claim').where('person_id', '=', personId).execute();
     },
     family(accountId: number) {
-      return personWithNames(db).where('p.citizen_account_id', '=', accountId).where('p.removed_at', 'is', null).orderBy('p.id').execute();
+      return personWithNames(db)
+        .where('p.citizen_account_id', '=', accountId)
+        .where('p.removed_at', 'is', null)
+        .orderBy('p.id')
+        .execute();
     },
     view(personId: number) {
       return personWithNames(db).where('p.id', '=', personId).executeTakeFirst();
     },
     async registrationNumberTaken(n: string) {
-      return (await db.selectFrom('person').select('id').where('registration_number', '=', n).executeTakeFirst()) !== undefined;
+      return (
+        (await db
+          .selectFrom('person')
+          .select('id')
+          .where('registration_number', '=', n)
+          .executeTakeFirst()) !== undefined
+      );
     },
     /** Staff search: one exact key, or a name inside area subtrees. */
-    search(q: { idType?: string; idBlind?: string; registrationNumber?: string; phoneBlind?: string; name?: string }, areaPaths: string[] | null, limit: number) {
+    search(
+      q: {
+        idType?: string;
+        idBlind?: string;
+        registrationNumber?: string;
+        phoneBlind?: string;
+        name?: string;
+      },
+      /** null: everywhere; else where the person lives or chose a centre in these subtrees, or chose these facilities. */
+      scope: { areaPaths: string[]; facilityIds: number[] } | null,
+      limit: number,
+    ) {
       let query = personWithNames(db).where('p.removed_at', 'is', null).orderBy('p.id').limit(limit);
-      if (q.idBlind && q.idType) query = query.where('p.id_type', '=', q.idType as PersonRow['id_type']).where('p.id_blind', '=', q.idBlind);
+      if (q.idBlind && q.idType)
+        query = query
+          .where('p.id_type', '=', q.idType as PersonRow['id_type'])
+          .where('p.id_blind', '=', q.idBlind);
       if (q.registrationNumber) query = query.where('p.registration_number', '=', q.registrationNumber);
       if (q.phoneBlind) query = query.where('p.phone_blind', '=', q.phoneBlind);
       const name = q.name;
-      if (name) query = query.where((eb) => eb.or([eb('p.name_en', 'ilike', containsPattern(name)), eb('p.name_bn', 'like', containsPattern(name))]));
-      if (areaPaths) {
-        if (areaPaths.length === 0) return Promise.resolve([]);
-        query = query.where((eb) => eb.or(areaPaths.flatMap((p) => [eb('a.path', 'like', `${p}%`), eb('fa.path', 'like', `${p}%`)])));
+      if (name)
+        query = query.where((eb) =>
+          eb.or([
+            eb('p.name_en', 'ilike', containsPattern(name)),
+            eb('p.name_bn', 'like', containsPattern(name)),
+          ]),
+        );
+      if (scope) {
+        const { areaPaths, facilityIds } = scope;
+        if (areaPaths.length === 0 && facilityIds.length === 0) return Promise.resolve([]);
+        query = query.where((eb) =>
+          eb.or([
+            ...areaPaths.flatMap((p) => [eb('a.path', 'like', `${p}%`), eb('fa.path', 'like', `${p}%`)]),
+            ...(facilityIds.length ? [eb('p.preferred_facility_id', 'in', facilityIds)] : []),
+          ]),
+        );
       }
       return query.execute();
     },
     pendingVerification(limit: number) {
-      return db.selectFrom('person').select(['id']).where('verification_status', '=', 'pending').orderBy('id').limit(limit).execute();
+      return db
+        .selectFrom('person')
+        .select(['id'])
+        .where('verification_status', '=', 'pending')
+        .orderBy('id')
+        .limit(limit)
+        .execute();
     },
     countPeople() {
-      return db.selectFrom('person').select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+      return db
+        .selectFrom('person')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .executeTakeFirstOrThrow();
     },
   };
 }

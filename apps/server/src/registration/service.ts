@@ -88,8 +88,12 @@ export function personDto(p: PersonView) {
     comorbidities: p.comorbidities,
     priorityGroup: { code: p.group_code, nameEn: p.group_name_en, nameBn: p.group_name_bn },
     priorityStatus: p.priority_status,
-    preferredFacility: p.preferred_facility_id === null ? null : { id: p.preferred_facility_id, nameEn: p.facility_name_en ?? '', nameBn: p.facility_name_bn ?? '' },
-    preferredProduct: p.preferred_product_id === null ? null : { id: p.preferred_product_id, name: p.product_name ?? '' },
+    preferredFacility:
+      p.preferred_facility_id === null
+        ? null
+        : { id: p.preferred_facility_id, nameEn: p.facility_name_en ?? '', nameBn: p.facility_name_bn ?? '' },
+    preferredProduct:
+      p.preferred_product_id === null ? null : { id: p.preferred_product_id, name: p.product_name ?? '' },
     verificationStatus: p.verification_status,
     registeredVia: p.registered_via,
     registeredAt: p.registered_at.toISOString(),
@@ -113,15 +117,29 @@ export function registrationService(deps: {
 
   /** Everything that can be refused before touching the database or the registry. */
   function precheck(input: RegistrationInput) {
-    if (!input.consent.accepted) throw badRequest('consent_required', 'Consent to the processing of your data is needed to register.', [{ field: 'consent.accepted' }]);
+    if (!input.consent.accepted)
+      throw badRequest('consent_required', 'Consent to the processing of your data is needed to register.', [
+        { field: 'consent.accepted' },
+      ]);
     if (input.consent.noticeVersion !== settings.consentVersion) {
-      throw badRequest('consent_outdated', 'The privacy notice has changed. Read the current notice and consent again.', [{ field: 'consent.noticeVersion' }]);
+      throw badRequest(
+        'consent_outdated',
+        'The privacy notice has changed. Read the current notice and consent again.',
+        [{ field: 'consent.noticeVersion' }],
+      );
     }
     if (!isValidIsoDate(input.dateOfBirth) || input.dateOfBirth > today()) {
-      throw badRequest('invalid_date_of_birth', 'The date of birth is not a real date in the past.', [{ field: 'dateOfBirth' }]);
+      throw badRequest('invalid_date_of_birth', 'The date of birth is not a real date in the past.', [
+        { field: 'dateOfBirth' },
+      ]);
     }
     const number = normaliseIdNumber(input.idType, input.idNumber);
-    const check = validateIdDocument(input.idType, number, { dateOfBirth: input.dateOfBirth, today: today(), nationality: input.nationality }, rules);
+    const check = validateIdDocument(
+      input.idType,
+      number,
+      { dateOfBirth: input.dateOfBirth, today: today(), nationality: input.nationality },
+      rules,
+    );
     if (!check.ok) throw badRequest(check.code, check.message, [{ field: check.field }]);
     return check.normalised;
   }
@@ -134,20 +152,38 @@ export function registrationService(deps: {
       throw badRequest('too_young', young.message, [{ field: 'dateOfBirth' }]);
     }
     const row = await repo.currentGroup(input.priorityGroup);
-    if (!row) throw badRequest('unknown_group', 'This priority group does not exist.', [{ field: 'priorityGroup' }]);
+    if (!row)
+      throw badRequest('unknown_group', 'This priority group does not exist.', [{ field: 'priorityGroup' }]);
     const group = toGroup(row);
     const hasEvidence = Boolean(input.evidence?.note?.trim() || input.evidence?.documentRef?.trim());
-    const onRoster = group.proofRule === 'roster' ? await repo.onRoster(group.code, input.idType, idBlind) : false;
-    const choice = checkGroupChoice(group, { dateOfBirth: input.dateOfBirth, today: today(), onRoster, hasEvidence, comorbidities: input.comorbidities ?? [] });
+    const onRoster =
+      group.proofRule === 'roster' ? await repo.onRoster(group.code, input.idType, idBlind) : false;
+    const choice = checkGroupChoice(group, {
+      dateOfBirth: input.dateOfBirth,
+      today: today(),
+      onRoster,
+      hasEvidence,
+      comorbidities: input.comorbidities ?? [],
+    });
     if (!choice.ok) throw badRequest(choice.code, choice.message, [{ field: 'priorityGroup' }]);
     return { row, status: choice.status };
   }
 
   async function checkPlace(trx: Tx, input: RegistrationInput) {
-    const area = await trx.selectFrom('area').select(['id', 'path', 'depth']).where('id', '=', input.areaId).executeTakeFirst();
+    const area = await trx
+      .selectFrom('area')
+      .select(['id', 'path', 'depth'])
+      .where('id', '=', input.areaId)
+      .executeTakeFirst();
     if (!area) throw badRequest('unknown_area', 'The address area does not exist.', [{ field: 'areaId' }]);
-    const lowest = await trx.selectFrom('area_level').select((eb) => eb.fn.max('depth').as('d')).executeTakeFirstOrThrow();
-    if (area.depth !== lowest.d) throw badRequest('area_not_lowest', 'Choose the address down to the lowest area level.', [{ field: 'areaId' }]);
+    const lowest = await trx
+      .selectFrom('area_level')
+      .select((eb) => eb.fn.max('depth').as('d'))
+      .executeTakeFirstOrThrow();
+    if (area.depth !== lowest.d)
+      throw badRequest('area_not_lowest', 'Choose the address down to the lowest area level.', [
+        { field: 'areaId' },
+      ]);
     const facility = await trx
       .selectFrom('facility as f')
       .innerJoin('area as a', 'a.id', 'f.area_id')
@@ -155,15 +191,34 @@ export function registrationService(deps: {
       .where('f.id', '=', input.preferredFacilityId)
       .executeTakeFirst();
     if (!facility || !facility.active || facility.type === 'store') {
-      throw badRequest('unknown_facility', 'The chosen vaccination centre does not exist or does not vaccinate.', [{ field: 'preferredFacilityId' }]);
+      throw badRequest(
+        'unknown_facility',
+        'The chosen vaccination centre does not exist or does not vaccinate.',
+        [{ field: 'preferredFacilityId' }],
+      );
     }
-    const region = area.path.split('/').slice(0, settings.centreAreaDepth + 2).join('/') + '/';
+    const region =
+      area.path
+        .split('/')
+        .slice(0, settings.centreAreaDepth + 2)
+        .join('/') + '/';
     if (!facility.path.startsWith(region)) {
-      throw badRequest('facility_outside_area', 'The chosen vaccination centre is outside the area of your address. Choose a centre near you.', [{ field: 'preferredFacilityId' }]);
+      throw badRequest(
+        'facility_outside_area',
+        'The chosen vaccination centre is outside the area of your address. Choose a centre near you.',
+        [{ field: 'preferredFacilityId' }],
+      );
     }
     if (input.preferredProductId !== undefined) {
-      const product = await trx.selectFrom('vaccine_product').select(['id', 'active']).where('id', '=', input.preferredProductId).executeTakeFirst();
-      if (!product?.active) throw badRequest('unknown_product', 'The chosen vaccine is not offered.', [{ field: 'preferredProductId' }]);
+      const product = await trx
+        .selectFrom('vaccine_product')
+        .select(['id', 'active'])
+        .where('id', '=', input.preferredProductId)
+        .executeTakeFirst();
+      if (!product?.active)
+        throw badRequest('unknown_product', 'The chosen vaccine is not offered.', [
+          { field: 'preferredProductId' },
+        ]);
     }
     return { areaPath: area.path, facilityPath: facility.path };
   }
@@ -171,7 +226,11 @@ export function registrationService(deps: {
   async function newRegistrationNumber(trx: Tx) {
     const repo = registrationRepository(trx);
     for (;;) {
-      const n = makeRegistrationNumber(settings.registrationPrefix, new Date().getUTCFullYear(), String(randomInt(0, 100_000_000)).padStart(8, '0'));
+      const n = makeRegistrationNumber(
+        settings.registrationPrefix,
+        new Date().getUTCFullYear(),
+        String(randomInt(0, 100_000_000)).padStart(8, '0'),
+      );
       if (!(await repo.registrationNumberTaken(n))) return n;
     }
   }
@@ -190,12 +249,24 @@ export function registrationService(deps: {
       switch (answer.status) {
         case 'matched':
           verification = 'verified';
-          names = { nameEn: answer.person.nameEn, nameBn: answer.person.nameBn, gender: answer.person.gender };
+          names = {
+            nameEn: answer.person.nameEn,
+            nameBn: answer.person.nameBn,
+            gender: answer.person.gender,
+          };
           break;
         case 'mismatch':
-          throw badRequest('date_of_birth_mismatch', 'The date of birth does not match the national ID registry. Check it against your ID card.', [{ field: 'dateOfBirth' }]);
+          throw badRequest(
+            'date_of_birth_mismatch',
+            'The date of birth does not match the national ID registry. Check it against your ID card.',
+            [{ field: 'dateOfBirth' }],
+          );
         case 'not_found':
-          throw badRequest('id_not_found', 'This ID number is not in the national ID registry. Check the number, or go to a help desk.', [{ field: 'idNumber' }]);
+          throw badRequest(
+            'id_not_found',
+            'This ID number is not in the national ID registry. Check the number, or go to a help desk.',
+            [{ field: 'idNumber' }],
+          );
         case 'unavailable':
           verification = 'pending';
           break;
@@ -206,7 +277,14 @@ export function registrationService(deps: {
     const result = await withTransaction(db, async (trx) => {
       const repo = registrationRepository(trx);
       const { areaPath } = await checkPlace(trx, input);
-      if (channel.kind === 'assisted' && !authorize(channel.staff, 'person.register', { kind: 'facility', facilityId: channel.facilityId, areaPath: await facilityPath(trx, channel.facilityId) })) {
+      if (
+        channel.kind === 'assisted' &&
+        !authorize(channel.staff, 'person.register', {
+          kind: 'facility',
+          facilityId: channel.facilityId,
+          areaPath: await facilityPath(trx, channel.facilityId),
+        })
+      ) {
         throw forbidden();
       }
       const group = await resolveGroup(trx, input, idBlind);
@@ -225,13 +303,18 @@ export function registrationService(deps: {
       } else if (channel.phone) {
         phonePlain = channel.phone;
         phoneBlind = vault.blindIndex('phone', channel.phone);
-        const existing = (await repo.accountByPhone(phoneBlind)) ?? (await repo.createAccount(phoneBlind, vault.encrypt(channel.phone)));
+        const existing =
+          (await repo.accountByPhone(phoneBlind)) ??
+          (await repo.createAccount(phoneBlind, vault.encrypt(channel.phone)));
         const account = await repo.lockAccount(existing.id);
         accountId = account!.id;
         phoneEnc = account!.phone_enc;
       }
       if (accountId !== null && (await repo.familySize(accountId)) >= settings.peoplePerPhone) {
-        throw conflict('phone_limit_reached', `One phone number can register at most ${settings.peoplePerPhone} people. Use another phone, or ask a help desk.`);
+        throw conflict(
+          'phone_limit_reached',
+          `One phone number can register at most ${settings.peoplePerPhone} people. Use another phone, or ask a help desk.`,
+        );
       }
 
       const registrationNumber = await newRegistrationNumber(trx);
@@ -266,14 +349,9 @@ export function registrationService(deps: {
         registered_via: channel.kind,
         registered_by: channel.kind === 'assisted' ? channel.staff.userId : null,
       });
-      try {
-        // The unique key of identity_claim is what stops a second registration of the same document,
-        // also when two arrive at the same moment: the later one fails here and its transaction rolls back.
-        await withTransaction(trx, (inner) => registrationRepository(inner).claimIdentity(input.idType, idBlind, person.id));
-      } catch (err) {
-        if ((err as { code?: string }).code === '23505') throw alreadyRegistered();
-        throw err;
-      }
+      // The key of identity_claim is what stops a second registration of the same document, also when
+      // two arrive at the same moment: the later one finds the claim taken and its transaction rolls back.
+      if (!(await repo.claimIdentity(input.idType, idBlind, person.id))) throw alreadyRegistered();
       if (phonePlain) {
         await deps.notify(trx, {
           to: phonePlain,
@@ -283,7 +361,13 @@ export function registrationService(deps: {
           personId: person.id,
         });
       }
-      if (verification === 'pending') await deps.enqueueJob(trx, 'registration.recheck', { personId: person.id }, { runAt: new Date(Date.now() + 60_000) });
+      if (verification === 'pending')
+        await deps.enqueueJob(
+          trx,
+          'registration.recheck',
+          { personId: person.id },
+          { runAt: new Date(Date.now() + 60_000) },
+        );
       await recordAudit(trx, {
         actorKind: channel.kind === 'self' ? 'citizen' : 'staff',
         actorId: channel.kind === 'self' ? channel.accountId : channel.staff.userId,
@@ -302,7 +386,12 @@ export function registrationService(deps: {
   }
 
   async function facilityPath(trx: Tx, facilityId: number) {
-    const f = await trx.selectFrom('facility as f').innerJoin('area as a', 'a.id', 'f.area_id').select('a.path').where('f.id', '=', facilityId).executeTakeFirst();
+    const f = await trx
+      .selectFrom('facility as f')
+      .innerJoin('area as a', 'a.id', 'f.area_id')
+      .select('a.path')
+      .where('f.id', '=', facilityId)
+      .executeTakeFirst();
     if (!f) throw notFound('The facility');
     return f.path;
   }
@@ -310,16 +399,31 @@ export function registrationService(deps: {
   /** Scopes that let staff see a person: where they live, and the centre they chose. */
   function personScopes(p: PersonView): Scope[] {
     const scopes: Scope[] = [{ kind: 'area', areaPath: p.area_path }];
-    if (p.preferred_facility_id !== null && p.facility_area_path) scopes.push({ kind: 'facility', facilityId: p.preferred_facility_id, areaPath: p.facility_area_path });
+    if (p.preferred_facility_id !== null && p.facility_area_path)
+      scopes.push({ kind: 'facility', facilityId: p.preferred_facility_id, areaPath: p.facility_area_path });
     return scopes;
   }
 
-  async function staffView(staff: Principal, personId: number, action: 'person.read' | 'person.correct' | 'person.approve', ctx: RequestContext) {
+  async function staffView(
+    staff: Principal,
+    personId: number,
+    action: 'person.read' | 'person.correct' | 'person.approve',
+    ctx: RequestContext,
+  ) {
     const p = await registrationRepository(db).view(personId);
     if (!p) throw notFound('The person');
     if (!personScopes(p).some((s) => authorize(staff, action, s))) throw forbidden();
     if (action === 'person.read') {
-      await recordAudit(db, { actorKind: 'staff', actorId: staff.userId, action: 'person.viewed', entityType: 'person', entityId: p.id, areaId: p.area_id, requestId: ctx.requestId, ip: ctx.ip });
+      await recordAudit(db, {
+        actorKind: 'staff',
+        actorId: staff.userId,
+        action: 'person.viewed',
+        entityType: 'person',
+        entityId: p.id,
+        areaId: p.area_id,
+        requestId: ctx.requestId,
+        ip: ctx.ip,
+      });
     }
     return p;
   }
@@ -334,18 +438,38 @@ export function registrationService(deps: {
 
     async familyMember(accountId: number, personId: number) {
       const p = await registrationRepository(db).view(personId);
-      if (!p || p.citizen_account_id !== accountId || p.removed_at) throw notFound('This person in your family');
+      if (!p || p.citizen_account_id !== accountId || p.removed_at)
+        throw notFound('This person in your family');
       return p;
     },
 
     /** Takes a person off the phone's family list and frees their ID for a new registration. */
     async removeFromFamily(accountId: number, personId: number, ctx: RequestContext) {
       await withTransaction(db, async (trx) => {
-        const p = await trx.selectFrom('person').select(['id', 'citizen_account_id', 'removed_at', 'area_id']).where('id', '=', personId).forUpdate().executeTakeFirst();
-        if (!p || p.citizen_account_id !== accountId || p.removed_at) throw notFound('This person in your family');
-        await trx.updateTable('person').set({ removed_at: new Date(), removed_reason: 'removed by the account holder' }).where('id', '=', personId).execute();
+        const p = await trx
+          .selectFrom('person')
+          .select(['id', 'citizen_account_id', 'removed_at', 'area_id'])
+          .where('id', '=', personId)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!p || p.citizen_account_id !== accountId || p.removed_at)
+          throw notFound('This person in your family');
+        await trx
+          .updateTable('person')
+          .set({ removed_at: new Date(), removed_reason: 'removed by the account holder' })
+          .where('id', '=', personId)
+          .execute();
         await registrationRepository(trx).releaseIdentity(personId);
-        await recordAudit(trx, { actorKind: 'citizen', actorId: accountId, action: 'person.removed', entityType: 'person', entityId: personId, areaId: p.area_id, requestId: ctx.requestId, ip: ctx.ip });
+        await recordAudit(trx, {
+          actorKind: 'citizen',
+          actorId: accountId,
+          action: 'person.removed',
+          entityType: 'person',
+          entityId: personId,
+          areaId: p.area_id,
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+        });
       });
     },
 
@@ -353,72 +477,207 @@ export function registrationService(deps: {
       return personDto(await staffView(staff, personId, 'person.read', ctx));
     },
 
-    async search(staff: Principal, q: { idType?: IdType | undefined; idNumber?: string | undefined; registrationNumber?: string | undefined; phone?: string | undefined; name?: string | undefined }, ctx: RequestContext) {
+    async search(
+      staff: Principal,
+      q: {
+        idType?: IdType | undefined;
+        idNumber?: string | undefined;
+        registrationNumber?: string | undefined;
+        phone?: string | undefined;
+        name?: string | undefined;
+      },
+      ctx: RequestContext,
+    ) {
       const scope = listScope(staff, 'person.read');
-      const paths = scope.all ? null : scope.areaPaths;
-      const facilityIds = scope.all ? [] : scope.facilityIds;
       if (!q.idNumber && !q.registrationNumber && !q.phone && !(q.name && q.name.trim().length >= 3)) {
-        throw badRequest('search_too_broad', 'Search by ID number, registration number, phone, or at least 3 letters of a name.');
+        throw badRequest(
+          'search_too_broad',
+          'Search by ID number, registration number, phone, or at least 3 letters of a name.',
+        );
       }
       const rows = await registrationRepository(db).search(
         {
-          ...(q.idNumber && q.idType ? { idType: q.idType, idBlind: vault.blindIndex(`id:${q.idType}`, normaliseIdNumber(q.idType, q.idNumber)) } : {}),
+          ...(q.idNumber && q.idType
+            ? {
+                idType: q.idType,
+                idBlind: vault.blindIndex(`id:${q.idType}`, normaliseIdNumber(q.idType, q.idNumber)),
+              }
+            : {}),
           ...(q.registrationNumber ? { registrationNumber: q.registrationNumber.trim().toUpperCase() } : {}),
           ...(q.phone ? { phoneBlind: vault.blindIndex('phone', q.phone) } : {}),
           ...(q.name ? { name: q.name.trim() } : {}),
         },
-        paths === null ? null : [...paths],
+        scope.all ? null : scope,
         50,
       );
-      const visible = scope.all ? rows : rows.filter((r) => paths!.some((p) => r.area_path.startsWith(p) || (r.facility_area_path ?? '').startsWith(p)) || (r.preferred_facility_id !== null && facilityIds.includes(r.preferred_facility_id)));
-      await recordAudit(db, { actorKind: 'staff', actorId: staff.userId, action: 'person.searched', entityType: 'person', requestId: ctx.requestId, ip: ctx.ip, details: { keys: Object.keys(q).filter((k) => q[k as keyof typeof q]), results: visible.map((r) => r.id) } });
+      const visible = rows;
+      await recordAudit(db, {
+        actorKind: 'staff',
+        actorId: staff.userId,
+        action: 'person.searched',
+        entityType: 'person',
+        requestId: ctx.requestId,
+        ip: ctx.ip,
+        details: {
+          keys: Object.keys(q).filter((k) => q[k as keyof typeof q]),
+          results: visible.map((r) => r.id),
+        },
+      });
       return visible.map(personDto);
     },
 
     /** Demographic correction: a new state plus a record of the old values, who and why. */
-    async correct(staff: Principal, personId: number, changes: { nameEn?: string | undefined; nameBn?: string | undefined; dateOfBirth?: string | undefined; gender?: Gender | undefined; areaId?: number | undefined; addressLine?: string | undefined }, reason: string, ctx: RequestContext) {
+    async correct(
+      staff: Principal,
+      personId: number,
+      changes: {
+        nameEn?: string | undefined;
+        nameBn?: string | undefined;
+        dateOfBirth?: string | undefined;
+        gender?: Gender | undefined;
+        areaId?: number | undefined;
+        addressLine?: string | undefined;
+      },
+      reason: string,
+      ctx: RequestContext,
+    ) {
       const before = await staffView(staff, personId, 'person.correct', ctx);
-      if (changes.dateOfBirth !== undefined && (!isValidIsoDate(changes.dateOfBirth) || changes.dateOfBirth > today())) {
-        throw badRequest('invalid_date_of_birth', 'The date of birth is not a real date in the past.', [{ field: 'dateOfBirth' }]);
+      if (
+        changes.dateOfBirth !== undefined &&
+        (!isValidIsoDate(changes.dateOfBirth) || changes.dateOfBirth > today())
+      ) {
+        throw badRequest('invalid_date_of_birth', 'The date of birth is not a real date in the past.', [
+          { field: 'dateOfBirth' },
+        ]);
       }
       if (changes.areaId !== undefined) {
-        const area = await db.selectFrom('area').select(['id', 'depth']).where('id', '=', changes.areaId).executeTakeFirst();
-        if (!area) throw badRequest('unknown_area', 'The address area does not exist.', [{ field: 'areaId' }]);
+        const area = await db
+          .selectFrom('area')
+          .select(['id', 'depth', 'path'])
+          .where('id', '=', changes.areaId)
+          .executeTakeFirst();
+        if (!area)
+          throw badRequest('unknown_area', 'The address area does not exist.', [{ field: 'areaId' }]);
+        const lowest = await db
+          .selectFrom('area_level')
+          .select((eb) => eb.fn.max('depth').as('d'))
+          .executeTakeFirstOrThrow();
+        if (area.depth !== lowest.d)
+          throw badRequest('area_not_lowest', 'Choose the address down to the lowest area level.', [
+            { field: 'areaId' },
+          ]);
+        // Moving a person's address needs the right where it goes, as well as where they are.
+        if (!authorize(staff, 'person.correct', { kind: 'area', areaPath: area.path })) {
+          throw forbidden('You may not move a person into an area outside your own.');
+        }
       }
-      const fields = { name_en: changes.nameEn, name_bn: changes.nameBn, date_of_birth: changes.dateOfBirth, gender: changes.gender, area_id: changes.areaId, address_line: changes.addressLine };
+      const fields = {
+        name_en: changes.nameEn,
+        name_bn: changes.nameBn,
+        date_of_birth: changes.dateOfBirth,
+        gender: changes.gender,
+        area_id: changes.areaId,
+        address_line: changes.addressLine,
+      };
       const set = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-      if (Object.keys(set).length === 0) throw badRequest('nothing_to_change', 'Give at least one field to correct.');
-      const old = Object.fromEntries(Object.keys(set).map((k) => [k, (before as unknown as Record<string, unknown>)[k]]));
+      if (Object.keys(set).length === 0)
+        throw badRequest('nothing_to_change', 'Give at least one field to correct.');
+      const old = Object.fromEntries(
+        Object.keys(set).map((k) => [k, (before as unknown as Record<string, unknown>)[k]]),
+      );
       await withTransaction(db, async (trx) => {
         await trx.updateTable('person').set(set).where('id', '=', personId).execute();
-        await trx.insertInto('person_correction').values({ person_id: personId, changes: JSON.stringify({ before: old, after: set }), reason, corrected_by: staff.userId }).execute();
-        await recordAudit(trx, { actorKind: 'staff', actorId: staff.userId, action: 'person.corrected', entityType: 'person', entityId: personId, areaId: before.area_id, requestId: ctx.requestId, ip: ctx.ip, details: { fields: Object.keys(set) } });
+        await trx
+          .insertInto('person_correction')
+          .values({
+            person_id: personId,
+            changes: JSON.stringify({ before: old, after: set }),
+            reason,
+            corrected_by: staff.userId,
+          })
+          .execute();
+        await recordAudit(trx, {
+          actorKind: 'staff',
+          actorId: staff.userId,
+          action: 'person.corrected',
+          entityType: 'person',
+          entityId: personId,
+          areaId: before.area_id,
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+          details: { fields: Object.keys(set) },
+        });
       });
       return personDto((await registrationRepository(db).view(personId))!);
     },
 
     async corrections(staff: Principal, personId: number, ctx: RequestContext) {
       await staffView(staff, personId, 'person.read', ctx);
-      const rows = await db.selectFrom('person_correction as c').leftJoin('staff_user as u', 'u.id', 'c.corrected_by').select(['c.id', 'c.changes', 'c.reason', 'c.corrected_at', 'u.username']).where('c.person_id', '=', personId).orderBy('c.id').execute();
-      return rows.map((r) => ({ id: r.id, changes: r.changes, reason: r.reason, correctedAt: r.corrected_at.toISOString(), correctedBy: r.username }));
+      const rows = await db
+        .selectFrom('person_correction as c')
+        .leftJoin('staff_user as u', 'u.id', 'c.corrected_by')
+        .select(['c.id', 'c.changes', 'c.reason', 'c.corrected_at', 'u.username'])
+        .where('c.person_id', '=', personId)
+        .orderBy('c.id')
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        changes: r.changes,
+        reason: r.reason,
+        correctedAt: r.corrected_at.toISOString(),
+        correctedBy: r.username,
+      }));
     },
 
     async decidePriority(staff: Principal, personId: number, approve: boolean, ctx: RequestContext) {
       const p = await staffView(staff, personId, 'person.approve', ctx);
-      if (p.priority_status !== 'awaiting_approval') throw conflict('not_awaiting_approval', 'This registration is not waiting for a priority group decision.');
+      if (p.priority_status !== 'awaiting_approval')
+        throw conflict(
+          'not_awaiting_approval',
+          'This registration is not waiting for a priority group decision.',
+        );
       await withTransaction(db, async (trx) => {
-        await trx.updateTable('person').set({ priority_status: approve ? 'accepted' : 'rejected', priority_approved_by: staff.userId }).where('id', '=', personId).execute();
-        await recordAudit(trx, { actorKind: 'staff', actorId: staff.userId, action: approve ? 'person.priority_approved' : 'person.priority_rejected', entityType: 'person', entityId: personId, areaId: p.area_id, requestId: ctx.requestId, ip: ctx.ip });
+        await trx
+          .updateTable('person')
+          .set({ priority_status: approve ? 'accepted' : 'rejected', priority_approved_by: staff.userId })
+          .where('id', '=', personId)
+          .execute();
+        await recordAudit(trx, {
+          actorKind: 'staff',
+          actorId: staff.userId,
+          action: approve ? 'person.priority_approved' : 'person.priority_rejected',
+          entityType: 'person',
+          entityId: personId,
+          areaId: p.area_id,
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+        });
       });
       return personDto((await registrationRepository(db).view(personId))!);
     },
 
     /** The background re-check of a registration accepted while the registry could not answer. */
     async recheck(personId: number) {
-      const p = await db.selectFrom('person').select(['id', 'id_type', 'id_enc', 'date_of_birth', 'verification_status', 'phone_enc', 'name_en', 'name_bn', 'registration_number', 'area_id']).where('id', '=', personId).executeTakeFirst();
+      const p = await db
+        .selectFrom('person')
+        .select([
+          'id',
+          'id_type',
+          'id_enc',
+          'date_of_birth',
+          'verification_status',
+          'phone_enc',
+          'name_en',
+          'name_bn',
+          'registration_number',
+          'area_id',
+        ])
+        .where('id', '=', personId)
+        .executeTakeFirst();
       if (!p || p.verification_status !== 'pending') return;
       const answer = await deps.registry.verify(p.id_type, vault.decrypt(p.id_enc), p.date_of_birth);
-      if (answer.status === 'unavailable') throw new AppError(503, 'registry_unavailable', 'The national ID registry is still unavailable.');
+      if (answer.status === 'unavailable')
+        throw new AppError(503, 'registry_unavailable', 'The national ID registry is still unavailable.');
       await withTransaction(db, async (trx) => {
         const verified = answer.status === 'matched';
         await trx
@@ -426,7 +685,9 @@ export function registrationService(deps: {
           .set({
             verification_status: verified ? 'verified' : 'failed',
             verification_checked_at: new Date(),
-            ...(verified ? { name_en: answer.person.nameEn, name_bn: answer.person.nameBn, gender: answer.person.gender } : {}),
+            ...(verified
+              ? { name_en: answer.person.nameEn, name_bn: answer.person.nameBn, gender: answer.person.gender }
+              : {}),
           })
           .where('id', '=', personId)
           .where('verification_status', '=', 'pending')
@@ -440,13 +701,25 @@ export function registrationService(deps: {
             personId,
           });
         }
-        await recordAudit(trx, { actorKind: 'system', actorId: null, action: verified ? 'person.verified' : 'person.verification_failed', entityType: 'person', entityId: personId, areaId: p.area_id, details: { registry: answer.status } });
+        await recordAudit(trx, {
+          actorKind: 'system',
+          actorId: null,
+          action: verified ? 'person.verified' : 'person.verification_failed',
+          entityType: 'person',
+          entityId: personId,
+          areaId: p.area_id,
+          details: { registry: answer.status },
+        });
       });
     },
   };
 }
 
 const alreadyRegistered = () =>
-  new AppError(409, 'already_registered', 'This ID is already registered. If you did not register it, go to a help desk with your ID card: they can find the registration and correct it.');
+  new AppError(
+    409,
+    'already_registered',
+    'This ID is already registered. If you did not register it, go to a help desk with your ID card: they can find the registration and correct it.',
+  );
 
 export type RegistrationService = ReturnType<typeof registrationService>;

@@ -17,7 +17,10 @@ import type { VaccineProductTable } from '../db/schema.ts';
 import { AGE_BANDS, FAMILY_NAMES, FEMALE_NAMES, MALE_NAMES } from './names.ts';
 import { luhnDigit, rng, type Rng } from './random.ts';
 
-const DEMO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../demo-data/bangladesh-areas');
+const DEMO_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../demo-data/bangladesh-areas',
+);
 export const DEMO_PASSWORD = 'dosewise-demo';
 
 export const AREA_LEVELS = [
@@ -50,22 +53,62 @@ export function demoAreas(r: Rng): SeedArea[] {
   const upazilas = csv('upazilas.csv');
   const unions = csv('unions.csv');
   const districtPos = new Map<string, [number, number]>();
-  for (const [id, , lat, lon] of districts.map((d) => [d[0], d[1], d[4], d[5]])) districtPos.set(id!, [Number(lat), Number(lon)]);
+  for (const [id, , lat, lon] of districts.map((d) => [d[0], d[1], d[4], d[5]]))
+    districtPos.set(id!, [Number(lat), Number(lon)]);
   const upazilaDistrict = new Map(upazilas.map((u) => [u[0]!, u[1]!]));
-  for (const [id, name, bn] of divisions) areas.push({ code: `DIV${id}`, parentCode: null, depth: 0, nameEn: name!, nameBn: bn!, lat: null, lon: null, population: 0 });
-  for (const [id, div, name, bn, lat, lon] of districts) areas.push({ code: `DIS${id}`, parentCode: `DIV${div}`, depth: 1, nameEn: name!, nameBn: bn!, lat: Number(lat), lon: Number(lon), population: 0 });
+  for (const [id, name, bn] of divisions)
+    areas.push({
+      code: `DIV${id}`,
+      parentCode: null,
+      depth: 0,
+      nameEn: name!,
+      nameBn: bn!,
+      lat: null,
+      lon: null,
+      population: 0,
+    });
+  for (const [id, div, name, bn, lat, lon] of districts)
+    areas.push({
+      code: `DIS${id}`,
+      parentCode: `DIV${div}`,
+      depth: 1,
+      nameEn: name!,
+      nameBn: bn!,
+      lat: Number(lat),
+      lon: Number(lon),
+      population: 0,
+    });
   for (const [id, dis, name, bn] of upazilas) {
     const [lat, lon] = districtPos.get(dis!) ?? [23.7, 90.4];
-    areas.push({ code: `UPA${id}`, parentCode: `DIS${dis}`, depth: 2, nameEn: name!, nameBn: bn!, lat: round(lat + (r.next() - 0.5) * 0.4), lon: round(lon + (r.next() - 0.5) * 0.4), population: 0 });
+    areas.push({
+      code: `UPA${id}`,
+      parentCode: `DIS${dis}`,
+      depth: 2,
+      nameEn: name!,
+      nameBn: bn!,
+      lat: round(lat + (r.next() - 0.5) * 0.4),
+      lon: round(lon + (r.next() - 0.5) * 0.4),
+      population: 0,
+    });
   }
   for (const [id, upa, name, bn] of unions) {
     const [lat, lon] = districtPos.get(upazilaDistrict.get(upa!) ?? '') ?? [23.7, 90.4];
-    areas.push({ code: `UNI${id}`, parentCode: `UPA${upa}`, depth: 3, nameEn: name!, nameBn: bn!, lat: round(lat + (r.next() - 0.5) * 0.5), lon: round(lon + (r.next() - 0.5) * 0.5), population: r.int(18_000, 56_000) });
+    areas.push({
+      code: `UNI${id}`,
+      parentCode: `UPA${upa}`,
+      depth: 3,
+      nameEn: name!,
+      nameBn: bn!,
+      lat: round(lat + (r.next() - 0.5) * 0.5),
+      lon: round(lon + (r.next() - 0.5) * 0.5),
+      population: r.int(18_000, 56_000),
+    });
   }
   // Populations add up the tree: each level is the sum of the level below.
   const byCode = new Map(areas.map((a) => [a.code, a]));
   for (let depth = 3; depth > 0; depth--) {
-    for (const a of areas) if (a.depth === depth && a.parentCode) byCode.get(a.parentCode)!.population += a.population;
+    for (const a of areas)
+      if (a.depth === depth && a.parentCode) byCode.get(a.parentCode)!.population += a.population;
   }
   return areas;
 }
@@ -73,7 +116,11 @@ export function demoAreas(r: Rng): SeedArea[] {
 const round = (n: number) => Math.round(n * 1e5) / 1e5;
 
 async function seedAreas(db: Db, areas: SeedArea[]) {
-  await db.insertInto('area_level').values(AREA_LEVELS).onConflict((oc) => oc.column('depth').doNothing()).execute();
+  await db
+    .insertInto('area_level')
+    .values(AREA_LEVELS)
+    .onConflict((oc) => oc.column('depth').doNothing())
+    .execute();
   for (let depth = 0; depth <= 3; depth++) {
     const level = areas.filter((a) => a.depth === depth);
     for (let i = 0; i < level.length; i += 1000) {
@@ -109,15 +156,65 @@ export function demoFacilities(areas: SeedArea[], r: Rng): SeedFacility[] {
   const out: SeedFacility[] = [];
   const jitter = (v: number | null) => (v === null ? null : round(v + (r.next() - 0.5) * 0.05));
   const dhaka = areas.find((a) => a.depth === 0 && a.nameEn === 'Dhaka') ?? areas[0]!;
-  out.push({ code: 'STORE-NATIONAL', name_en: 'National Vaccine Store, Mohakhali', name_bn: 'জাতীয় টিকা সংরক্ষণাগার, মহাখালী', type: 'store', area_code: dhaka.code, address: 'EPI Headquarters, Mohakhali, Dhaka', latitude: 23.7775, longitude: 90.4043, daily_capacity: 0 });
+  out.push({
+    code: 'STORE-NATIONAL',
+    name_en: 'National Vaccine Store, Mohakhali',
+    name_bn: 'জাতীয় টিকা সংরক্ষণাগার, মহাখালী',
+    type: 'store',
+    area_code: dhaka.code,
+    address: 'EPI Headquarters, Mohakhali, Dhaka',
+    latitude: 23.7775,
+    longitude: 90.4043,
+    daily_capacity: 0,
+  });
   for (const a of areas) {
     if (a.depth === 0) {
-      out.push({ code: `STORE-${a.code}`, name_en: `${a.nameEn} Divisional Vaccine Store`, name_bn: `${a.nameBn} বিভাগীয় টিকা সংরক্ষণাগার`, type: 'store', area_code: a.code, address: `${a.nameEn}`, latitude: null, longitude: null, daily_capacity: 0 });
+      out.push({
+        code: `STORE-${a.code}`,
+        name_en: `${a.nameEn} Divisional Vaccine Store`,
+        name_bn: `${a.nameBn} বিভাগীয় টিকা সংরক্ষণাগার`,
+        type: 'store',
+        area_code: a.code,
+        address: `${a.nameEn}`,
+        latitude: null,
+        longitude: null,
+        daily_capacity: 0,
+      });
     } else if (a.depth === 1) {
-      out.push({ code: `STORE-${a.code}`, name_en: `${a.nameEn} District Vaccine Store`, name_bn: `${a.nameBn} জেলা টিকা সংরক্ষণাগার`, type: 'store', area_code: a.code, address: `Civil Surgeon Office, ${a.nameEn}`, latitude: jitter(a.lat), longitude: jitter(a.lon), daily_capacity: 0 });
-      out.push({ code: `DH-${a.code}`, name_en: `${a.nameEn} District Hospital`, name_bn: `${a.nameBn} জেলা সদর হাসপাতাল`, type: 'hospital', area_code: a.code, address: `Hospital Road, ${a.nameEn}`, latitude: jitter(a.lat), longitude: jitter(a.lon), daily_capacity: r.int(10, 20) * 100 });
+      out.push({
+        code: `STORE-${a.code}`,
+        name_en: `${a.nameEn} District Vaccine Store`,
+        name_bn: `${a.nameBn} জেলা টিকা সংরক্ষণাগার`,
+        type: 'store',
+        area_code: a.code,
+        address: `Civil Surgeon Office, ${a.nameEn}`,
+        latitude: jitter(a.lat),
+        longitude: jitter(a.lon),
+        daily_capacity: 0,
+      });
+      out.push({
+        code: `DH-${a.code}`,
+        name_en: `${a.nameEn} District Hospital`,
+        name_bn: `${a.nameBn} জেলা সদর হাসপাতাল`,
+        type: 'hospital',
+        area_code: a.code,
+        address: `Hospital Road, ${a.nameEn}`,
+        latitude: jitter(a.lat),
+        longitude: jitter(a.lon),
+        daily_capacity: r.int(10, 20) * 100,
+      });
     } else if (a.depth === 2) {
-      out.push({ code: `UHC-${a.code}`, name_en: `${a.nameEn} Upazila Health Complex`, name_bn: `${a.nameBn} উপজেলা স্বাস্থ্য কমপ্লেক্স`, type: 'vaccination_centre', area_code: a.code, address: `${a.nameEn} Sadar`, latitude: a.lat, longitude: a.lon, daily_capacity: r.int(3, 8) * 100 });
+      out.push({
+        code: `UHC-${a.code}`,
+        name_en: `${a.nameEn} Upazila Health Complex`,
+        name_bn: `${a.nameBn} উপজেলা স্বাস্থ্য কমপ্লেক্স`,
+        type: 'vaccination_centre',
+        area_code: a.code,
+        address: `${a.nameEn} Sadar`,
+        latitude: a.lat,
+        longitude: a.lon,
+        daily_capacity: r.int(3, 8) * 100,
+      });
     }
   }
   return out;
@@ -148,11 +245,27 @@ async function seedProducts(db: Db) {
 /** The default priority groups (see packages/domain): data a national admin edits later. */
 async function seedPriorityGroups(db: Db) {
   for (const g of DEFAULT_PRIORITY_GROUPS) {
-    const exists = await db.selectFrom('priority_group').select('id').where('code', '=', g.code).executeTakeFirst();
+    const exists = await db
+      .selectFrom('priority_group')
+      .select('id')
+      .where('code', '=', g.code)
+      .executeTakeFirst();
     if (exists) continue;
     await db
       .insertInto('priority_group')
-      .values({ code: g.code, version: g.version, name_en: g.nameEn, name_bn: g.nameBn, rank: g.rank, min_age_years: g.minAgeYears, max_age_years: g.maxAgeYears ?? null, proof_rule: g.proofRule, opens_on: g.opensOn, active: g.active, created_by: null })
+      .values({
+        code: g.code,
+        version: g.version,
+        name_en: g.nameEn,
+        name_bn: g.nameBn,
+        rank: g.rank,
+        min_age_years: g.minAgeYears,
+        max_age_years: g.maxAgeYears ?? null,
+        proof_rule: g.proofRule,
+        opens_on: g.opensOn,
+        active: g.active,
+        created_by: null,
+      })
       .execute();
   }
 }
@@ -166,31 +279,120 @@ export interface DemoUser {
 }
 
 export const DEMO_USERS: DemoUser[] = [
-  { username: 'admin', displayName: 'National Administrator', role: 'national_admin', scope: {}, label: 'national admin (whole country)' },
-  { username: 'dhaka.admin', displayName: 'Dhaka Division Administrator', role: 'area_admin', scope: { areaCode: 'DIV6' }, label: 'area admin (Dhaka division)' },
-  { username: 'manager', displayName: 'Savar Health Complex Manager', role: 'facility_manager', scope: { facilityCode: 'UHC-UPA' }, label: 'facility manager (one health complex)' },
-  { username: 'vaccinator', displayName: 'Savar Vaccinator', role: 'vaccinator', scope: { facilityCode: 'UHC-UPA' }, label: 'vaccinator (same health complex)' },
-  { username: 'storekeeper', displayName: 'Dhaka District Store Keeper', role: 'store_keeper', scope: { facilityCode: 'STORE-DIS' }, label: 'store keeper (Dhaka district store)' },
-  { username: 'auditor', displayName: 'National Auditor', role: 'auditor', scope: {}, label: 'auditor (read-only, whole country)' },
-  { username: 'helpdesk', displayName: 'Dhaka Help Desk', role: 'help_desk', scope: { areaCode: 'DIV6' }, label: 'help desk (Dhaka division)' },
+  {
+    username: 'admin',
+    displayName: 'National Administrator',
+    role: 'national_admin',
+    scope: {},
+    label: 'national admin (whole country)',
+  },
+  {
+    username: 'dhaka.admin',
+    displayName: 'Dhaka Division Administrator',
+    role: 'area_admin',
+    scope: { areaCode: 'DIV6' },
+    label: 'area admin (Dhaka division)',
+  },
+  {
+    username: 'manager',
+    displayName: 'Savar Health Complex Manager',
+    role: 'facility_manager',
+    scope: { facilityCode: 'UHC-UPA' },
+    label: 'facility manager (one health complex)',
+  },
+  {
+    username: 'vaccinator',
+    displayName: 'Savar Vaccinator',
+    role: 'vaccinator',
+    scope: { facilityCode: 'UHC-UPA' },
+    label: 'vaccinator (same health complex)',
+  },
+  {
+    username: 'storekeeper',
+    displayName: 'Dhaka District Store Keeper',
+    role: 'store_keeper',
+    scope: { facilityCode: 'STORE-DIS' },
+    label: 'store keeper (Dhaka district store)',
+  },
+  {
+    username: 'auditor',
+    displayName: 'National Auditor',
+    role: 'auditor',
+    scope: {},
+    label: 'auditor (read-only, whole country)',
+  },
+  {
+    username: 'helpdesk',
+    displayName: 'Dhaka Help Desk',
+    role: 'help_desk',
+    scope: { areaCode: 'DIV6' },
+    label: 'help desk (Dhaka division)',
+  },
 ];
 
 async function seedUsers(db: Db) {
   // Facility-bound demo staff sit in Dhaka district (DIS47 in the source data); find its first health complex and store.
-  const dhakaDistrict = await db.selectFrom('area').select(['id', 'code', 'path']).where('name_en', '=', 'Dhaka').where('depth', '=', 1).executeTakeFirst();
-  const dhakaDivision = await db.selectFrom('area').select(['code']).where('name_en', '=', 'Dhaka').where('depth', '=', 0).executeTakeFirst();
+  const dhakaDistrict = await db
+    .selectFrom('area')
+    .select(['id', 'code', 'path'])
+    .where('name_en', '=', 'Dhaka')
+    .where('depth', '=', 1)
+    .executeTakeFirst();
+  const dhakaDivision = await db
+    .selectFrom('area')
+    .select(['code'])
+    .where('name_en', '=', 'Dhaka')
+    .where('depth', '=', 0)
+    .executeTakeFirst();
   const centre = dhakaDistrict
-    ? await db.selectFrom('facility as f').innerJoin('area as a', 'a.id', 'f.area_id').select('f.code').where('a.path', 'like', `${dhakaDistrict.path}%`).where('f.type', '=', 'vaccination_centre').orderBy('f.code').executeTakeFirst()
+    ? await db
+        .selectFrom('facility as f')
+        .innerJoin('area as a', 'a.id', 'f.area_id')
+        .select('f.code')
+        .where('a.path', 'like', `${dhakaDistrict.path}%`)
+        .where('f.type', '=', 'vaccination_centre')
+        .orderBy('f.code')
+        .executeTakeFirst()
     : undefined;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   for (const u of DEMO_USERS) {
     const areaCode = u.scope.areaCode ? dhakaDivision?.code : undefined;
-    const facilityCode = u.scope.facilityCode === 'UHC-UPA' ? centre?.code : u.scope.facilityCode === 'STORE-DIS' ? `STORE-${dhakaDistrict?.code}` : undefined;
-    const created = await db.insertInto('staff_user').values({ username: u.username, display_name: u.displayName, password_hash: passwordHash, created_by: null }).onConflict((oc) => oc.column('username').doNothing()).returning('id').executeTakeFirst();
+    const facilityCode =
+      u.scope.facilityCode === 'UHC-UPA'
+        ? centre?.code
+        : u.scope.facilityCode === 'STORE-DIS'
+          ? `STORE-${dhakaDistrict?.code}`
+          : undefined;
+    const created = await db
+      .insertInto('staff_user')
+      .values({
+        username: u.username,
+        display_name: u.displayName,
+        password_hash: passwordHash,
+        created_by: null,
+      })
+      .onConflict((oc) => oc.column('username').doNothing())
+      .returning('id')
+      .executeTakeFirst();
     if (!created) continue;
-    const areaId = areaCode ? (await db.selectFrom('area').select('id').where('code', '=', areaCode).executeTakeFirst())?.id ?? null : null;
-    const facilityId = facilityCode ? (await db.selectFrom('facility').select('id').where('code', '=', facilityCode).executeTakeFirst())?.id ?? null : null;
-    await db.insertInto('role_grant').values({ user_id: created.id, role: u.role, area_id: areaId, facility_id: facilityId, granted_by: null }).execute();
+    const areaId = areaCode
+      ? ((await db.selectFrom('area').select('id').where('code', '=', areaCode).executeTakeFirst())?.id ??
+        null)
+      : null;
+    const facilityId = facilityCode
+      ? ((await db.selectFrom('facility').select('id').where('code', '=', facilityCode).executeTakeFirst())
+          ?.id ?? null)
+      : null;
+    await db
+      .insertInto('role_grant')
+      .values({
+        user_id: created.id,
+        role: u.role,
+        area_id: areaId,
+        facility_id: facilityId,
+        granted_by: null,
+      })
+      .execute();
   }
 }
 
@@ -216,12 +418,27 @@ export function* registryRows(count: number, seed: number, unionCodes: string[])
   for (let i = 0; i < count; i++) {
     if (householdLeft === 0) {
       household++;
-      householdLeft = r.weighted([[1, 15], [2, 20], [3, 25], [4, 25], [5, 15]] as const);
+      householdLeft = r.weighted([
+        [1, 15],
+        [2, 20],
+        [3, 25],
+        [4, 25],
+        [5, 15],
+      ] as const);
       phone = r.next() < 0.92 ? `+8801${r.int(3, 9)}${String(r.int(0, 99_999_999)).padStart(8, '0')}` : '';
     }
     householdLeft--;
-    const gender = r.weighted([['female', 504], ['male', 495], ['third_gender', 1]] as const);
-    const given = gender === 'female' ? r.pick(FEMALE_NAMES) : gender === 'male' ? r.pick(MALE_NAMES) : r.pick([...FEMALE_NAMES, ...MALE_NAMES]);
+    const gender = r.weighted([
+      ['female', 504],
+      ['male', 495],
+      ['third_gender', 1],
+    ] as const);
+    const given =
+      gender === 'female'
+        ? r.pick(FEMALE_NAMES)
+        : gender === 'male'
+          ? r.pick(MALE_NAMES)
+          : r.pick([...FEMALE_NAMES, ...MALE_NAMES]);
     const family = r.pick(FAMILY_NAMES);
     const band = r.weighted(AGE_BANDS.map(([start, w]) => [start, w] as const));
     const ageDays = (band + r.next() * (band === 80 ? 15 : 5)) * 365.25;
@@ -262,8 +479,15 @@ async function seedRegistry(database: Database, count: number, seed: number) {
       const chunks = (function* () {
         for (const c of chunked(lines)) yield c.join('');
       })();
-      await pipeline(Readable.from(chunks), client.query(copyFrom(`copy registry_load (${REGISTRY_COLUMNS}) from stdin with (format csv, null '')`)));
-      await client.query('insert into nid_registry.person select * from registry_load on conflict do nothing');
+      await pipeline(
+        Readable.from(chunks),
+        client.query(
+          copyFrom(`copy registry_load (${REGISTRY_COLUMNS}) from stdin with (format csv, null '')`),
+        ),
+      );
+      await client.query(
+        'insert into nid_registry.person select * from registry_load on conflict do nothing',
+      );
     } else {
       // PGlite's node-postgres adapter has no COPY FROM STDIN: batched multi-row inserts instead.
       for (const c of chunked(lines)) {
@@ -316,6 +540,9 @@ export async function seedDemo(database: Database, opts: SeedOptions) {
 }
 
 export async function isSeeded(db: Db): Promise<boolean> {
-  const row = await db.selectFrom('staff_user').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('staff_user')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n) > 0;
 }

@@ -32,14 +32,26 @@ describe('console in a real browser, on a freshly started server', () => {
 
   it('prints the URL and a demo sign-in for each role', () => {
     expect(printed).toMatch(/Dosewise is running at http:\/\/localhost:\d+/);
-    for (const user of ['admin', 'dhaka.admin', 'manager', 'vaccinator', 'storekeeper', 'auditor', 'helpdesk']) {
+    for (const user of [
+      'admin',
+      'dhaka.admin',
+      'manager',
+      'vaccinator',
+      'storekeeper',
+      'auditor',
+      'helpdesk',
+    ]) {
       expect(printed).toContain(`    ${user} `);
     }
   });
 
   it('serves the OpenAPI document listing the routes', async () => {
-    const doc = (await (await fetch(`${server.base}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/auth/sign-in', '/api/areas', '/api/facilities', '/api/products']));
+    const doc = (await (await fetch(`${server.base}/api/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/api/auth/sign-in', '/api/areas', '/api/facilities', '/api/products']),
+    );
     expect((await fetch(`${server.base}/api/docs`)).status).toBe(200);
   });
 

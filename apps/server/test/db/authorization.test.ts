@@ -3,6 +3,18 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testApp, TEST_SECRETS, type TestContext } from '../support/app.ts';
 import {
+  aged,
+  personPicker,
+  placeOf,
+  registrationBody,
+  registryPeople,
+  signInCitizen,
+  type PersonDto,
+  type Place,
+  type RegistrationBody,
+  type RegistryPerson,
+} from '../support/citizen.ts';
+import {
   areaId,
   bearer,
   expectError,
@@ -20,7 +32,24 @@ import {
  */
 
 type Actor =
-  'admin' | 'dhaka.admin' | 'manager' | 'vaccinator' | 'storekeeper' | 'auditor' | 'helpdesk' | 'nobody';
+  | 'admin'
+  | 'dhaka.admin'
+  | 'manager'
+  | 'vaccinator'
+  | 'storekeeper'
+  | 'auditor'
+  | 'helpdesk'
+  | 'nobody'
+  | 'ctg.admin'
+  | 'ctg.helper'
+  | 'ctg.vaccinator';
+
+/** People registered for these tests, all living in Chattagram division. */
+type PersonKey =
+  /** Awaiting approval of the priority group (frontline worker): reads, corrections, the decision. */
+  | 'ctg'
+  /** Only for attempts to move an address out of the corrector's area. */
+  | 'mover';
 
 interface Fixture {
   area(code: string): number;
@@ -29,6 +58,15 @@ interface Fixture {
   grant(username: string): number;
   product(code: string): number;
   unique(prefix: string): string;
+  person(key: PersonKey): PersonDto;
+  /** The vaccination centre the people of `person()` chose, where ctg.vaccinator works. */
+  centre: number;
+  /** A union in Dhaka district (Savar). */
+  dhakaUnion: number;
+  /** A valid registration of an adult of Chattagram not registered yet (a new one at each call). */
+  newcomer(): RegistrationBody;
+  /** A valid ID number for a priority roster. */
+  rosterNid: string;
 }
 
 interface Call {
@@ -47,12 +85,22 @@ interface RouteCase {
   method: Method;
   /** As in the OpenAPI document: `/api/areas/{id}`. */
   path: string;
-  /** Sign-in, refresh and the API description: anyone may call them. */
+  /** Who must get 403: a user without the role, a user outside the area (none for any-staff routes). */
   denied: Attempt[];
   allowed: Attempt & { status: number; freshSession?: boolean };
 }
 
 const NOBODY_PASSWORD = 'nobody-has-no-roles-1';
+/** Staff made in `beforeAll` (the others are the demo users, with the demo password). */
+const MADE_HERE: Partial<Record<Actor, { username: string; password: string }>> = {
+  nobody: { username: 'nobody.user', password: NOBODY_PASSWORD },
+  'ctg.admin': { username: 'ctg.admin', password: 'ctg-admin-password' },
+  'ctg.helper': { username: 'ctg.helper', password: 'ctg-helper-password' },
+  'ctg.vaccinator': { username: 'ctg.vaccinator', password: 'ctg-vaccinator-password' },
+};
+const usernameOf = (actor: Actor) => MADE_HERE[actor]?.username ?? actor;
+/** The priority group (proved by a roster) made in `beforeAll` for the group routes. */
+const ROSTER_GROUP = 'authz_roster';
 const ROLE = 'lacks the role';
 const NO_GRANTS = 'has no grant at all';
 const AREA = 'outside the area';
@@ -94,7 +142,31 @@ const areasCsv = (f: Fixture, parent: string) =>
   `code,parent_code,name_en,name_bn\n${f.unique('AI')},${parent},Imported Area,আমদানি এলাকা\n`;
 const facilitiesCsv = (f: Fixture, area: string) =>
   `code,name_en,name_bn,type,area_code\n${f.unique('FI')},Imported Clinic,আমদানি ক্লিনিক,clinic,${area}\n`;
+const personUrl = (f: Fixture, key: PersonKey, rest = '') => `/api/people/${f.person(key).id}${rest}`;
+const searchUrl = (f: Fixture) =>
+  `/api/people?registrationNumber=${encodeURIComponent(f.person('ctg').registrationNumber)}`;
+const correction = (changes: Record<string, unknown>) => ({ changes, reason: 'Corrected at the help desk' });
+const registrationCall = (f: Fixture, facility: number): Call => ({
+  url: `/api/facilities/${facility}/registrations`,
+  payload: { ...f.newcomer() },
+});
+const groupBody = (overrides: Record<string, unknown> = {}) => ({
+  nameEn: 'Authz test group',
+  nameBn: 'পরীক্ষা দল',
+  rank: 9,
+  minAgeYears: 18,
+  proofRule: 'roster',
+  // Not open yet: the group changes no registration of the other tests.
+  opensOn: '2099-01-01',
+  ...overrides,
+});
+const groupCode = (f: Fixture) => f.unique('authz_g').toLowerCase().replaceAll('-', '_');
+const rosterCsv = (f: Fixture) => `id_type,id_number\nnid,${f.rosterNid}\n`;
 
+/**
+ * One entry per route that needs a staff sign-in. A new route needs an entry here: the test "the
+ * table has one entry for each route that needs a staff sign-in" fails until it has one.
+ */
 const ROUTES: RouteCase[] = [
   {
     method: 'POST',
@@ -667,10 +739,309 @@ const ROUTES: RouteCase[] = [
       status: 200,
     },
   },
+  // Registration: people are visible to staff whose grant covers their address or their chosen
+  // centre. The people of `f.person()` live in Chattagram and chose `f.centre`.
+  {
+    method: 'POST',
+    path: '/api/facilities/{id}/registrations',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => registrationCall(f, f.facility('UHC-UPA1')) },
+      { as: 'auditor', why: ROLE, call: (f) => registrationCall(f, f.facility('UHC-UPA1')) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => registrationCall(f, f.facility('UHC-UPA1')) },
+      { as: 'dhaka.admin', why: AREA, call: (f) => registrationCall(f, f.facility('UHC-UPA1')) },
+      { as: 'helpdesk', why: AREA, call: (f) => registrationCall(f, f.facility('DH-DIS1')) },
+      { as: 'vaccinator', why: FACILITY, call: (f) => registrationCall(f, f.facility('UHC-UPA1')) },
+      { as: 'manager', why: FACILITY, call: (f) => registrationCall(f, f.centre) },
+      { as: 'ctg.vaccinator', why: FACILITY, call: (f) => registrationCall(f, f.facility('DH-DIS1')) },
+    ],
+    allowed: {
+      as: 'ctg.vaccinator',
+      why: 'vaccinator at this centre',
+      call: (f) => registrationCall(f, f.centre),
+      status: 201,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/people',
+    // Outside the area it is a 200 without the person: see "list routes filter to the caller".
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => ({ url: searchUrl(f) }) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: searchUrl(f) }) },
+    ],
+    allowed: {
+      as: 'ctg.admin',
+      why: 'area admin in Chattagram',
+      call: (f) => ({ url: searchUrl(f) }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/people/{id}',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => ({ url: personUrl(f, 'ctg') }) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: personUrl(f, 'ctg') }) },
+      { as: 'dhaka.admin', why: AREA, call: (f) => ({ url: personUrl(f, 'ctg') }) },
+      { as: 'helpdesk', why: AREA, call: (f) => ({ url: personUrl(f, 'ctg') }) },
+      { as: 'vaccinator', why: FACILITY, call: (f) => ({ url: personUrl(f, 'ctg') }) },
+    ],
+    allowed: {
+      as: 'ctg.admin',
+      why: 'area admin in Chattagram',
+      call: (f) => ({ url: personUrl(f, 'ctg') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/people/{id}/card.pdf',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => ({ url: personUrl(f, 'ctg', '/card.pdf') }) },
+      { as: 'dhaka.admin', why: AREA, call: (f) => ({ url: personUrl(f, 'ctg', '/card.pdf') }) },
+      { as: 'helpdesk', why: AREA, call: (f) => ({ url: personUrl(f, 'ctg', '/card.pdf') }) },
+      { as: 'manager', why: FACILITY, call: (f) => ({ url: personUrl(f, 'ctg', '/card.pdf') }) },
+    ],
+    allowed: {
+      as: 'ctg.vaccinator',
+      why: "vaccinator at the person's chosen centre",
+      call: (f) => ({ url: personUrl(f, 'ctg', '/card.pdf') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/people/{id}/corrections',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => ({ url: personUrl(f, 'ctg', '/corrections') }) },
+      { as: 'dhaka.admin', why: AREA, call: (f) => ({ url: personUrl(f, 'ctg', '/corrections') }) },
+      { as: 'helpdesk', why: AREA, call: (f) => ({ url: personUrl(f, 'ctg', '/corrections') }) },
+      { as: 'vaccinator', why: FACILITY, call: (f) => ({ url: personUrl(f, 'ctg', '/corrections') }) },
+    ],
+    allowed: {
+      as: 'auditor',
+      why: 'national auditor',
+      call: (f) => ({ url: personUrl(f, 'ctg', '/corrections') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/people/{id}',
+    denied: [
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({ url: personUrl(f, 'ctg'), payload: correction({ nameEn: 'Taken Over' }) }),
+      },
+      {
+        as: 'storekeeper',
+        why: ROLE,
+        call: (f) => ({ url: personUrl(f, 'ctg'), payload: correction({ nameEn: 'Taken Over' }) }),
+      },
+      {
+        as: 'manager',
+        why: ROLE,
+        call: (f) => ({ url: personUrl(f, 'ctg'), payload: correction({ nameEn: 'Taken Over' }) }),
+      },
+      {
+        as: 'ctg.vaccinator',
+        why: `${ROLE} (at the person's chosen centre)`,
+        call: (f) => ({ url: personUrl(f, 'ctg'), payload: correction({ nameEn: 'Taken Over' }) }),
+      },
+      {
+        as: 'dhaka.admin',
+        why: AREA,
+        call: (f) => ({ url: personUrl(f, 'ctg'), payload: correction({ nameEn: 'Taken Over' }) }),
+      },
+      {
+        as: 'helpdesk',
+        why: AREA,
+        call: (f) => ({ url: personUrl(f, 'ctg'), payload: correction({ addressLine: 'Elsewhere' }) }),
+      },
+      {
+        as: 'ctg.helper',
+        why: `${AREA} (moving the address into Dhaka)`,
+        call: (f) => ({ url: personUrl(f, 'mover'), payload: correction({ areaId: f.dhakaUnion }) }),
+      },
+    ],
+    allowed: {
+      as: 'ctg.helper',
+      why: 'help desk in Chattagram',
+      call: (f) => ({ url: personUrl(f, 'ctg'), payload: correction({ addressLine: 'House 7, Road 9' }) }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/people/{id}/priority-decision',
+    denied: [
+      {
+        as: 'ctg.helper',
+        why: `${ROLE} (help desk in the area)`,
+        call: (f) => ({ url: personUrl(f, 'ctg', '/priority-decision'), payload: { approve: true } }),
+      },
+      {
+        as: 'ctg.vaccinator',
+        why: `${ROLE} (at the person's chosen centre)`,
+        call: (f) => ({ url: personUrl(f, 'ctg', '/priority-decision'), payload: { approve: true } }),
+      },
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({ url: personUrl(f, 'ctg', '/priority-decision'), payload: { approve: true } }),
+      },
+      {
+        as: 'storekeeper',
+        why: ROLE,
+        call: (f) => ({ url: personUrl(f, 'ctg', '/priority-decision'), payload: { approve: true } }),
+      },
+      {
+        as: 'dhaka.admin',
+        why: AREA,
+        call: (f) => ({ url: personUrl(f, 'ctg', '/priority-decision'), payload: { approve: false } }),
+      },
+      {
+        as: 'manager',
+        why: FACILITY,
+        call: (f) => ({ url: personUrl(f, 'ctg', '/priority-decision'), payload: { approve: true } }),
+      },
+    ],
+    allowed: {
+      as: 'ctg.admin',
+      why: 'area admin in Chattagram',
+      call: (f) => ({ url: personUrl(f, 'ctg', '/priority-decision'), payload: { approve: true } }),
+      status: 200,
+    },
+  },
+  // Priority groups are national: only a national admin writes them.
+  {
+    method: 'POST',
+    path: '/api/priority-groups/{code}',
+    denied: [
+      {
+        as: 'dhaka.admin',
+        why: `${ROLE} (groups are national)`,
+        call: (f) => ({ url: `/api/priority-groups/${groupCode(f)}`, payload: groupBody() }),
+      },
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({ url: `/api/priority-groups/${groupCode(f)}`, payload: groupBody() }),
+      },
+      {
+        as: 'helpdesk',
+        why: ROLE,
+        call: (f) => ({ url: `/api/priority-groups/${groupCode(f)}`, payload: groupBody() }),
+      },
+      {
+        as: 'manager',
+        why: ROLE,
+        call: (f) => ({ url: `/api/priority-groups/${groupCode(f)}`, payload: groupBody() }),
+      },
+    ],
+    allowed: {
+      as: 'admin',
+      why: 'national admin',
+      call: (f) => ({ url: `/api/priority-groups/${groupCode(f)}`, payload: groupBody() }),
+      status: 201,
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/api/priority-groups/{code}',
+    denied: [
+      {
+        as: 'dhaka.admin',
+        why: `${ROLE} (groups are national)`,
+        call: () => ({ url: `/api/priority-groups/${ROSTER_GROUP}`, payload: groupBody({ rank: 1 }) }),
+      },
+      {
+        as: 'ctg.admin',
+        why: `${ROLE} (groups are national)`,
+        call: () => ({ url: `/api/priority-groups/${ROSTER_GROUP}`, payload: groupBody({ active: false }) }),
+      },
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: () => ({ url: `/api/priority-groups/${ROSTER_GROUP}`, payload: groupBody({ rank: 1 }) }),
+      },
+      {
+        as: 'storekeeper',
+        why: ROLE,
+        call: () => ({ url: `/api/priority-groups/${ROSTER_GROUP}`, payload: groupBody({ rank: 1 }) }),
+      },
+    ],
+    allowed: {
+      as: 'admin',
+      why: 'national admin',
+      call: () => ({ url: `/api/priority-groups/${ROSTER_GROUP}`, payload: groupBody({ rank: 8 }) }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/priority-groups/{code}/roster',
+    denied: [
+      {
+        as: 'dhaka.admin',
+        why: `${ROLE} (groups are national)`,
+        call: (f) => ({ url: `/api/priority-groups/${ROSTER_GROUP}/roster`, csv: rosterCsv(f) }),
+      },
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({ url: `/api/priority-groups/${ROSTER_GROUP}/roster`, csv: rosterCsv(f) }),
+      },
+      {
+        as: 'manager',
+        why: ROLE,
+        call: (f) => ({ url: `/api/priority-groups/${ROSTER_GROUP}/roster`, csv: rosterCsv(f) }),
+      },
+      {
+        as: 'nobody',
+        why: NO_GRANTS,
+        call: (f) => ({ url: `/api/priority-groups/${ROSTER_GROUP}/roster`, csv: rosterCsv(f) }),
+      },
+    ],
+    allowed: {
+      as: 'admin',
+      why: 'national admin',
+      call: (f) => ({ url: `/api/priority-groups/${ROSTER_GROUP}/roster`, csv: rosterCsv(f) }),
+      status: 200,
+    },
+  },
 ];
 
-/** Routes anyone may call. Everything else under /api must answer 401 without a sign-in. */
-const PUBLIC_ROUTES = ['POST /api/auth/sign-in', 'POST /api/auth/refresh', 'GET /api/openapi.json'];
+/**
+ * Routes anyone may call, each on purpose. Everything else under /api must answer 401 without a
+ * sign-in; a route made public without being listed here fails "only the routes meant to be public".
+ */
+const PUBLIC_ROUTES = [
+  'POST /api/auth/sign-in',
+  'POST /api/auth/refresh',
+  'GET /api/openapi.json',
+  // What the citizen screens show before a sign-in, and the phone sign-in itself.
+  'GET /api/registration/settings',
+  'GET /api/priority-groups',
+  'GET /api/public/areas',
+  'GET /api/public/facilities',
+  'POST /api/citizen/otp',
+  'POST /api/citizen/otp/verify',
+  // Keys that verify the signed token on vaccination cards, for offline checks.
+  'GET /api/card-keys',
+];
+
+/**
+ * Routes for a citizen signed in with a phone code: in neither table. They answer 401 to a staff
+ * token (and staff routes answer 401 to a citizen's token): "the sign-ins do not cross".
+ */
+const CITIZEN_ROUTES = [
+  'GET /api/citizen/people',
+  'POST /api/citizen/people',
+  'DELETE /api/citizen/people/{id}',
+  'GET /api/citizen/people/{id}/card.pdf',
+];
 
 const keyOf = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
 const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
@@ -701,8 +1072,8 @@ describe('authorization of every protected route', () => {
   const tokens = new Map<Actor, string>();
 
   const token = async (actor: Actor, fresh = false) => {
-    const username = actor === 'nobody' ? 'nobody.user' : actor;
-    const password = actor === 'nobody' ? NOBODY_PASSWORD : undefined;
+    const username = usernameOf(actor);
+    const password = MADE_HERE[actor]?.password;
     if (fresh) return bearer(t.app, username, password);
     let header = tokens.get(actor);
     if (!header) {
@@ -763,10 +1134,87 @@ describe('authorization of every protected route', () => {
       role: 'help_desk',
       areaId: areas.get('DIS47'),
     });
-    const ctgHelper = await create('ctg.helper', 'ctg-helper-password', {
+    const ctgHelper = await create('ctg.helper', MADE_HERE['ctg.helper']!.password, {
       role: 'help_desk',
       areaId: areas.get('DIV1'),
     });
+    await create('ctg.admin', MADE_HERE['ctg.admin']!.password, {
+      role: 'area_admin',
+      areaId: areas.get('DIV1'),
+    });
+
+    // People of Chattagram, registered by the national admin at a health complex there. The first
+    // chose a staff-approved group, so its registration waits for a decision.
+    const ctgPath = (
+      await db.selectFrom('area').select('path').where('code', '=', 'DIV1').executeTakeFirstOrThrow()
+    ).path;
+    const ctgUnions = new Set(
+      (
+        await db
+          .selectFrom('area')
+          .select('code')
+          .where('path', 'like', `${ctgPath}%`)
+          .where('depth', '=', 3)
+          .execute()
+      ).map((a) => a.code),
+    );
+    const ofChattagram = (p: RegistryPerson) => ctgUnions.has(p.areaCode) && aged(18)(p);
+    // Each with the place to register at: the union, and the first centre of its district.
+    const places = new Map<string, Place>();
+    for (const p of registryPeople().filter(ofChattagram))
+      if (!places.has(p.areaCode)) places.set(p.areaCode, await placeOf(db, p.areaCode));
+    const pick = personPicker();
+    const adultOfChattagram = () => pick(ofChattagram, 'adult living in Chattagram');
+    const registrationOf = (p: RegistryPerson, overrides: Partial<RegistrationBody> = {}) =>
+      registrationBody(p, places.get(p.areaCode)!, overrides);
+    const registerAsAdmin = async (body: RegistrationBody) => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/facilities/${facilities.get('UHC-UPA1')}/registrations`,
+        headers: { authorization: admin },
+        payload: { ...body },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json<PersonDto>();
+    };
+    const first = adultOfChattagram();
+    const place = places.get(first.areaCode)!;
+    const people = new Map<PersonKey, PersonDto>();
+    people.set(
+      'ctg',
+      await registerAsAdmin(
+        registrationOf(first, {
+          priorityGroup: 'frontline_worker',
+          evidence: { note: 'Police identity card' },
+        }),
+      ),
+    );
+    expect(people.get('ctg')!.priorityStatus).toBe('awaiting_approval');
+    people.set('mover', await registerAsAdmin(registrationOf(adultOfChattagram())));
+
+    await create('ctg.vaccinator', MADE_HERE['ctg.vaccinator']!.password, {
+      role: 'vaccinator',
+      facilityId: place.facilityId,
+    });
+    const group = await t.app.inject({
+      method: 'POST',
+      url: `/api/priority-groups/${ROSTER_GROUP}`,
+      headers: { authorization: admin },
+      payload: groupBody(),
+    });
+    expect(group.statusCode, group.body).toBe(201);
+    const savar = await db
+      .selectFrom('area')
+      .select('path')
+      .where('code', '=', 'UPA365')
+      .executeTakeFirstOrThrow();
+    const dhakaUnion = await db
+      .selectFrom('area')
+      .select('id')
+      .where('path', 'like', `${savar.path}%`)
+      .where('depth', '=', 3)
+      .orderBy('code')
+      .executeTakeFirstOrThrow();
     const grants = new Map([
       ['dhaka.helper', dhakaHelper.grantId],
       ['ctg.helper', ctgHelper.grantId],
@@ -780,6 +1228,7 @@ describe('authorization of every protected route', () => {
     };
     const users = new Map<string, number>();
     for (const u of ['dhaka.helper', 'ctg.helper', 'nobody.user']) users.set(u, await userId(db, u));
+    const rosterNid = adultOfChattagram().nid;
     fixture = {
       area: get(areas, 'area'),
       facility: get(facilities, 'facility'),
@@ -787,6 +1236,11 @@ describe('authorization of every protected route', () => {
       grant: get(grants, 'grant of'),
       product: get(products, 'product'),
       unique: (prefix) => `${prefix}-${process.pid}-${++counter}`.toUpperCase(),
+      person: (key) => people.get(key)!,
+      centre: place.facilityId,
+      dhakaUnion: dhakaUnion.id,
+      newcomer: () => registrationOf(adultOfChattagram()),
+      rosterNid,
     };
   });
   afterAll(() => t.close());
@@ -870,6 +1324,35 @@ describe('authorization of every protected route', () => {
     );
   });
 
+  it("a citizen's sign-in and a staff sign-in do not cross", async () => {
+    const { otherRoutes } = await inventory();
+    expect(otherRoutes, 'routes that refuse a staff token but are not citizen routes').toEqual(
+      [...CITIZEN_ROUTES].sort(),
+    );
+    const citizen = await signInCitizen(t);
+    const staff = await token('admin');
+    for (const key of CITIZEN_ROUTES) {
+      const [method, path] = key.split(' ') as [Method, string];
+      const call: Call = {
+        url: path.replace('{id}', String(fixture.person('ctg').id)),
+        ...(method === 'POST' ? { payload: { ...fixture.newcomer() } } : {}),
+      };
+      const before = await fingerprint(t.database.db);
+      expectError(await send(method, call, staff), 401, 'invalid_token');
+      expect(await fingerprint(t.database.db), key).toEqual(before);
+    }
+    // ... while the citizen's token works there,
+    const family = await send('GET', { url: '/api/citizen/people' }, citizen.headers.authorization);
+    expect(family.statusCode, family.body).toBe(200);
+    // ... and nowhere a staff sign-in is needed.
+    for (const route of ROUTES) {
+      const before = await fingerprint(t.database.db);
+      const res = await send(route.method, route.allowed.call(fixture), citizen.headers.authorization);
+      expectError(res, 401, 'invalid_token');
+      expect(await fingerprint(t.database.db), keyOf(route.method, route.path)).toEqual(before);
+    }
+  });
+
   describe.each(ROUTES.map((r) => [keyOf(r.method, r.path), r] as const))('%s', (_name, route) => {
     if (route.denied.length) {
       it.each(route.denied.map((d) => [d.as, d.why, d] as const))(
@@ -924,10 +1407,7 @@ describe('authorization of every protected route', () => {
       if (route.method !== 'GET') {
         // A change was made and recorded, by this actor.
         expect(await fingerprint(t.database.db)).not.toEqual(before);
-        const actor = await userId(
-          t.database.db,
-          route.allowed.as === 'nobody' ? 'nobody.user' : route.allowed.as,
-        );
+        const actor = await userId(t.database.db, usernameOf(route.allowed.as));
         const written = (await latestAudit(t.database.db, 50)).filter((e) => e.id > lastAudit);
         expect(written.length).toBeGreaterThan(0);
         expect(written.every((e) => e.actor_id === actor)).toBe(true);
@@ -936,6 +1416,32 @@ describe('authorization of every protected route', () => {
   });
 
   describe('list routes filter to the caller instead of refusing', () => {
+    const found = async (actor: Actor) => {
+      const res = await send('GET', { url: searchUrl(fixture) }, await token(actor));
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<PersonDto[]>().map((p) => p.id);
+    };
+
+    it.each(['dhaka.admin', 'helpdesk', 'manager', 'vaccinator'] as const)(
+      'a person search by %s (outside the area) finds no one of Chattagram',
+      async (actor) => {
+        expect(await found(actor)).toEqual([]);
+      },
+    );
+
+    it.each(['admin', 'auditor', 'ctg.admin', 'ctg.helper'] as const)(
+      "a person search by %s (whose grant covers the person's address) finds them",
+      async (actor) => {
+        expect(await found(actor)).toEqual([fixture.person('ctg').id]);
+      },
+    );
+
+    it("a person search by staff of the person's chosen centre finds them, as opening the record does", async () => {
+      const record = await send('GET', { url: personUrl(fixture, 'ctg') }, await token('ctg.vaccinator'));
+      expect(record.statusCode, record.body).toBe(200);
+      expect(await found('ctg.vaccinator')).toEqual([fixture.person('ctg').id]);
+    });
+
     it('an area admin asking for facilities of another division gets none', async () => {
       const res = await send(
         'GET',

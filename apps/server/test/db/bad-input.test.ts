@@ -410,6 +410,29 @@ describe('bad input', () => {
     });
   });
 
+  describe('query strings', () => {
+    it('an unknown or over-long query parameter is a 400 naming it', async () => {
+      const cases: [string, string][] = [
+        ['/api/areas?colour=red', 'colour'],
+        [`/api/areas?q=${'x'.repeat(101)}`, 'q'],
+        ['/api/facilities?type=spaceport', 'type'],
+        ['/api/facilities?limit=0', 'limit'],
+        ['/api/facilities?offset=-1', 'offset'],
+        ['/api/products?includeInactive=maybe', 'includeInactive'],
+        ['/api/areas/1/subtree?depth=99', 'depth'],
+      ];
+      for (const [url, field] of cases) {
+        const error = expectError(
+          await unchanged({ method: 'GET', url, headers: { authorization: admin } }),
+          400,
+          'validation_failed',
+        );
+        expect(new Set(fieldsOf(error)), url).toEqual(new Set([field]));
+        expect(error.message).toContain(`"${field}"`);
+      }
+    });
+  });
+
   describe('search text', () => {
     it('with % _ \\ and quotes does not fail', async () => {
       for (const q of ['%', '_', '%_\\', '\\', "'", "'; drop table area; --", '%%%%', '[a-z]*']) {

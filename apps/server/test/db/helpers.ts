@@ -7,7 +7,7 @@ import { DEMO_PASSWORD } from '../../src/seed/demo.ts';
 
 /** Shared helpers of the db test files (the harness itself is ../support). */
 
-export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ErrorShape {
   code: string;
@@ -43,6 +43,10 @@ export function fieldsOf(error: ErrorShape): string[] {
     : [];
 }
 
+/**
+ * The tables requests write to, which `fingerprint` hashes by default. Not `rate_counter`: it counts
+ * code requests per client address, it holds no data.
+ */
 export const MUTABLE_TABLES = [
   'area',
   'facility',
@@ -51,6 +55,15 @@ export const MUTABLE_TABLES = [
   'role_grant',
   'staff_session',
   'audit_event',
+  'citizen_account',
+  'otp_challenge',
+  'priority_group',
+  'priority_roster',
+  'person',
+  'identity_claim',
+  'person_correction',
+  'notification',
+  'job',
 ] as const;
 export type MutableTable = (typeof MUTABLE_TABLES)[number];
 

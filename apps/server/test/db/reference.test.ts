@@ -690,6 +690,21 @@ describe('reference data', () => {
         'invalid_storage',
       );
       expectError(await call('admin', 'POST', '/api/products', newProduct('COMIRNATY')), 409, 'code_taken');
+      expectError(
+        await call('admin', 'PATCH', `/api/products/${comirnaty}`, { code: 'SPIKEVAX' }),
+        409,
+        'code_taken',
+      );
+      expectError(
+        await call('admin', 'PATCH', `/api/products/${comirnaty}`, { storageMaxC: -95 }),
+        400,
+        'validation_failed',
+      );
+      expectError(
+        await call('admin', 'PATCH', `/api/products/${comirnaty}`, { storageMinC: -50 }),
+        400,
+        'invalid_storage',
+      );
       expect(await fingerprint(t.database.db, ['vaccine_product', 'audit_event'])).toEqual(before);
     });
 
@@ -861,6 +876,24 @@ describe('reference data', () => {
         ),
       );
       expect(report).toMatchObject({ created: 1, rejected: 1 });
+      expect(report.errors.map((e) => e.row)).toEqual([4]);
+    });
+
+    it('counts lines as in the file with Windows line ends and a name over two lines (as Excel writes it)', async () => {
+      const csv =
+        'code,parent_code,name_en,name_bn\r\nIMP-D3,DIS47,"Two\nLines",দুই লাইন\r\nIMP-D4,NO-SUCH-PARENT,After Quoted Name,তিন\r\n';
+      const report = json<ImportReportOut>(await importCsv('dhaka.admin', 'areas', csv));
+      expect(report).toMatchObject({ created: 1, rejected: 1 });
+      expect(report.errors.map((e) => e.row)).toEqual([4]);
+      expect((await areaRow('IMP-D3'))?.name_en).toBe('Two\nLines');
+    });
+
+    it('counts lines as in the file after a quoted name holding a Windows line break', async () => {
+      const csv =
+        'code,parent_code,name_en,name_bn\r\nIMP-D5,DIS47,"Two\r\nLines",দুই লাইন\r\nIMP-D6,NO-SUCH-PARENT,After Quoted Name,তিন\r\n';
+      const report = json<ImportReportOut>(await importCsv('dhaka.admin', 'areas', csv));
+      expect(report).toMatchObject({ created: 1, rejected: 1 });
+      // IMP-D6 is on line 4 of the file (line 2 holds the first half of IMP-D5's name).
       expect(report.errors.map((e) => e.row)).toEqual([4]);
     });
 

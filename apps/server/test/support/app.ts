@@ -12,7 +12,12 @@ import { DEMO_PASSWORD } from '../../src/seed/demo.ts';
 import { testDatabase } from './db.ts';
 import { TEST_PEOPLE } from './global-setup.ts';
 
-const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const silent = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 export const TEST_SECRETS = {
   DOSEWISE_TOKEN_SECRET: 'test-token-secret-that-is-long-enough-123',
@@ -44,7 +49,15 @@ export async function testApp(overrides: Record<string, string> = {}): Promise<T
   const database = await testDatabase();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dosewise-app-'));
   const smsFile = path.join(dir, 'sms.jsonl');
-  const config = testConfig({ DOSEWISE_DATA_DIR: dir, SMS_PROVIDER: 'file', SMS_FILE_PATH: smsFile, NID_REGISTRY_TIMEOUT_MS: '500', NID_REGISTRY_RETRIES: '1', NID_REGISTRY_RETRY_DELAY_MS: '10', ...overrides });
+  const config = testConfig({
+    DOSEWISE_DATA_DIR: dir,
+    SMS_PROVIDER: 'file',
+    SMS_FILE_PATH: smsFile,
+    NID_REGISTRY_TIMEOUT_MS: '500',
+    NID_REGISTRY_RETRIES: '1',
+    NID_REGISTRY_RETRY_DELAY_MS: '10',
+    ...overrides,
+  });
   const registry = await startRegistrySimulator({ people: TEST_PEOPLE, seed: 1 });
   const services = await createServices(config, database, { registryUrl: registry.url });
   const workers = services.startWorkers(silent, { pollMs: 0 });
@@ -57,8 +70,13 @@ export async function testApp(overrides: Record<string, string> = {}): Promise<T
     async auth(username: string) {
       const cached = tokens.get(username);
       if (cached) return cached;
-      const res = await app.inject({ method: 'POST', url: '/api/auth/sign-in', payload: { username, password: DEMO_PASSWORD } });
-      if (res.statusCode !== 200) throw new Error(`sign-in of ${username} failed: ${res.statusCode} ${res.body}`);
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/auth/sign-in',
+        payload: { username, password: DEMO_PASSWORD },
+      });
+      if (res.statusCode !== 200)
+        throw new Error(`sign-in of ${username} failed: ${res.statusCode} ${res.body}`);
       const header = `Bearer ${res.json<{ accessToken: string }>().accessToken}`;
       tokens.set(username, header);
       return header;
@@ -77,4 +95,5 @@ export async function testApp(overrides: Record<string, string> = {}): Promise<T
   };
 }
 
-export const errorOf = (res: LightMyRequestResponse) => res.json<{ error: { code: string; message: string; details?: unknown; requestId: string } }>().error;
+export const errorOf = (res: LightMyRequestResponse) =>
+  res.json<{ error: { code: string; message: string; details?: unknown; requestId: string } }>().error;

@@ -10,12 +10,27 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 describe('configuration', () => {
   it('refuses to start in production without the secrets, naming each', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
-    expect(() => loadConfig({ DOSEWISE_MODE: 'production', DOSEWISE_TOKEN_SECRET: 'x'.repeat(40) })).toThrow(/DOSEWISE_DATA_KEY, DOSEWISE_INDEX_KEY/);
+    expect(() => loadConfig({ DOSEWISE_MODE: 'production', DOSEWISE_TOKEN_SECRET: 'x'.repeat(40) })).toThrow(
+      /DOSEWISE_DATA_KEY, DOSEWISE_INDEX_KEY/,
+    );
   });
 
   it('names a bad value', () => {
-    expect(() => loadConfig({ DOSEWISE_MODE: 'demo', PORT: 'eighty', DOSEWISE_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'cfg-')) })).toThrow(/PORT/);
-    expect(() => loadConfig({ DOSEWISE_MODE: 'production', DOSEWISE_TOKEN_SECRET: 'x'.repeat(40), DOSEWISE_DATA_KEY: 'not-hex', DOSEWISE_INDEX_KEY: 'a'.repeat(64) })).toThrow(/DOSEWISE_DATA_KEY/);
+    expect(() =>
+      loadConfig({
+        DOSEWISE_MODE: 'demo',
+        PORT: 'eighty',
+        DOSEWISE_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'cfg-')),
+      }),
+    ).toThrow(/PORT/);
+    expect(() =>
+      loadConfig({
+        DOSEWISE_MODE: 'production',
+        DOSEWISE_TOKEN_SECRET: 'x'.repeat(40),
+        DOSEWISE_DATA_KEY: 'not-hex',
+        DOSEWISE_INDEX_KEY: 'a'.repeat(64),
+      }),
+    ).toThrow(/DOSEWISE_DATA_KEY/);
   });
 
   it('generates keys once in demo mode and reuses them', () => {

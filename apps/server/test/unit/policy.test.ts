@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { authorize, listScope, type Grant } from '../../src/access/policy.ts';
 
-const grant = (g: Partial<Grant> & Pick<Grant, 'role'>): Grant => ({ id: 1, areaId: null, areaPath: null, facilityId: null, ...g });
+const grant = (g: Partial<Grant> & Pick<Grant, 'role'>): Grant => ({
+  id: 1,
+  areaId: null,
+  areaPath: null,
+  facilityId: null,
+  ...g,
+});
 const dhaka = { kind: 'area', areaPath: '/6/' } as const;
 const dhakaDistrict = { kind: 'area', areaPath: '/6/47/' } as const;
 const chattogram = { kind: 'area', areaPath: '/1/' } as const;
@@ -53,7 +59,12 @@ describe('authorize: role x action x scope', () => {
   });
 
   it('combines grants: any grant that allows is enough', () => {
-    const p = { grants: [grant({ role: 'vaccinator', facilityId: 9, areaPath: '/6/47/300/' }), grant({ role: 'area_admin', areaId: 1, areaPath: '/1/' })] };
+    const p = {
+      grants: [
+        grant({ role: 'vaccinator', facilityId: 9, areaPath: '/6/47/300/' }),
+        grant({ role: 'area_admin', areaId: 1, areaPath: '/1/' }),
+      ],
+    };
     expect(authorize(p, 'area.write', chattogram)).toBe(true);
     expect(authorize(p, 'facility.write', savar)).toBe(false);
   });
@@ -61,8 +72,18 @@ describe('authorize: role x action x scope', () => {
   it('gives list endpoints the subtrees and facilities to filter by', () => {
     expect(listScope({ grants: [grant({ role: 'auditor' })] }, 'facility.read')).toEqual({ all: true });
     expect(
-      listScope({ grants: [grant({ role: 'area_admin', areaPath: '/6/', areaId: 6 }), grant({ role: 'vaccinator', facilityId: 9, areaPath: '/1/2/' })] }, 'facility.read'),
+      listScope(
+        {
+          grants: [
+            grant({ role: 'area_admin', areaPath: '/6/', areaId: 6 }),
+            grant({ role: 'vaccinator', facilityId: 9, areaPath: '/1/2/' }),
+          ],
+        },
+        'facility.read',
+      ),
     ).toEqual({ all: false, areaPaths: ['/6/'], facilityIds: [9] });
-    expect(listScope({ grants: [grant({ role: 'vaccinator', facilityId: 9, areaPath: '/1/2/' })] }, 'audit.read')).toEqual({ all: false, areaPaths: [], facilityIds: [] });
+    expect(
+      listScope({ grants: [grant({ role: 'vaccinator', facilityId: 9, areaPath: '/1/2/' })] }, 'audit.read'),
+    ).toEqual({ all: false, areaPaths: [], facilityIds: [] });
   });
 });

@@ -16,8 +16,23 @@ export type Role = Grant['role'];
 export type StaffUser = Schemas['StaffUser'];
 export type AuditEvent = Schemas['AuditEvent'];
 export type SignedIn = Schemas['SignedIn'];
+export type Person = Schemas['Person'];
+export type IdType = Person['idType'];
+export type Gender = Person['gender'];
+export type PriorityGroup = Schemas['PriorityGroup'];
+export type ProofRule = PriorityGroup['proofRule'];
 
-type JsonBody<P extends keyof paths, M extends 'post' | 'patch'> = paths[P][M] extends {
+type Json200<P extends keyof paths> = paths[P]['get'] extends {
+  responses: { 200: { content: { 'application/json': infer R } } };
+}
+  ? R
+  : never;
+export type RegistrationSettings = Json200<'/api/registration/settings'>;
+export type PublicArea = Json200<'/api/public/areas'>[number];
+export type PublicFacility = Json200<'/api/public/facilities'>[number];
+export type PersonCorrection = Json200<'/api/people/{id}/corrections'>[number];
+
+type JsonBody<P extends keyof paths, M extends 'post' | 'put' | 'patch'> = paths[P][M] extends {
   requestBody: { content: { 'application/json': infer B } };
 }
   ? B
@@ -30,6 +45,10 @@ export type ProductCreate = JsonBody<'/api/products', 'post'>;
 export type ProductUpdate = JsonBody<'/api/products/{id}', 'patch'>;
 export type UserCreate = JsonBody<'/api/users', 'post'>;
 export type GrantCreate = JsonBody<'/api/users/{id}/grants', 'post'>;
+export type RegistrationBody = JsonBody<'/api/citizen/people', 'post'>;
+export type AssistedRegistrationBody = JsonBody<'/api/facilities/{id}/registrations', 'post'>;
+export type PersonChanges = JsonBody<'/api/people/{id}', 'patch'>['changes'];
+export type PriorityGroupInput = JsonBody<'/api/priority-groups/{code}', 'post'>;
 
 export const ROLES = [
   'national_admin',
@@ -58,6 +77,8 @@ export class ApiError extends Error {
     message: string,
     readonly requestId?: string,
     readonly details?: unknown,
+    /** Seconds to wait before asking again, from the Retry-After header of a 429 answer. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -70,12 +91,20 @@ function isErrorBody(v: unknown): v is ErrorBody {
   return !!e && typeof e === 'object' && 'message' in e && typeof e.message === 'string';
 }
 
+function retryAfterOf(response: Response): number | undefined {
+  const raw = response.headers.get('Retry-After');
+  if (!raw) return undefined;
+  const seconds = /^\d+$/.test(raw.trim()) ? Number(raw) : (Date.parse(raw) - Date.now()) / 1000;
+  return Number.isFinite(seconds) ? Math.max(0, Math.ceil(seconds)) : undefined;
+}
+
 function toApiError(error: unknown, response: Response): ApiError {
+  const retryAfter = retryAfterOf(response);
   if (isErrorBody(error)) {
     const { code, message, requestId, details } = error.error;
-    return new ApiError(response.status, code, message, requestId, details);
+    return new ApiError(response.status, code, message, requestId, details, retryAfter);
   }
-  return new ApiError(response.status, 'http_error', '');
+  return new ApiError(response.status, 'http_error', '', undefined, undefined, retryAfter);
 }
 
 /**

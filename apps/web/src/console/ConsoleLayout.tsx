@@ -6,7 +6,16 @@ import { getSession, setSession, useSessionState } from '../auth/session.ts';
 import { LanguageSwitch } from '../ui/LanguageSwitch.tsx';
 import { Brand, Main, SkipLink } from '../ui/Layout.tsx';
 
-const SECTIONS = ['areas', 'facilities', 'products', 'staff', 'audit'] as const;
+const SECTIONS = [
+  { path: 'areas', key: 'areas' },
+  { path: 'facilities', key: 'facilities' },
+  { path: 'products', key: 'products' },
+  { path: 'priority-groups', key: 'priorityGroups' },
+  { path: 'people', key: 'people' },
+  { path: 'register', key: 'register' },
+  { path: 'staff', key: 'staff' },
+  { path: 'audit', key: 'audit' },
+] as const;
 
 function UserBadge() {
   const { t } = useTranslation();
@@ -69,8 +78,8 @@ export function ConsoleLayout() {
         <nav className="console-nav" aria-label={t('console.nav')}>
           <ul role="list">
             {SECTIONS.map((s) => (
-              <li key={s}>
-                <NavLink to={`/console/${s}`}>{t(`console.sections.${s}`)}</NavLink>
+              <li key={s.path}>
+                <NavLink to={`/console/${s.path}`}>{t(`console.sections.${s.key}`)}</NavLink>
               </li>
             ))}
           </ul>

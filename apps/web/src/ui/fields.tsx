@@ -43,16 +43,24 @@ export function TextField({
   pattern,
   inputMode,
   placeholder,
+  min,
+  max,
+  big,
 }: BaseProps & {
   value: string;
   onChange: (value: string) => void;
-  type?: 'text' | 'password' | 'search';
+  type?: 'text' | 'password' | 'search' | 'tel' | 'date';
   autoComplete?: string;
   lang?: string;
   maxLength?: number;
   pattern?: string;
-  inputMode?: 'text' | 'numeric' | 'decimal';
+  inputMode?: 'text' | 'numeric' | 'decimal' | 'tel';
   placeholder?: string;
+  /** For dates: the earliest and latest allowed, YYYY-MM-DD. */
+  min?: string;
+  max?: string;
+  /** A larger input, for a code typed from an SMS. */
+  big?: boolean;
 }) {
   const id = useId();
   return (
@@ -71,6 +79,9 @@ export function TextField({
         pattern={pattern}
         inputMode={inputMode}
         placeholder={placeholder}
+        min={min}
+        max={max}
+        className={big ? 'input-big' : undefined}
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy(id, hint, error)}
       />
@@ -150,6 +161,7 @@ export function SelectField({
         onChange={(e) => onChange(e.target.value)}
         required={required}
         disabled={disabled}
+        aria-invalid={error ? true : undefined}
         aria-describedby={describedBy(id, hint, error)}
       >
         {options.map((o) => (
@@ -165,11 +177,13 @@ export function SelectField({
 export function CheckboxField({
   label,
   hint,
+  error,
   checked,
   onChange,
 }: {
   label: string;
   hint?: string;
+  error?: string;
   checked: boolean;
   onChange: (checked: boolean) => void;
 }) {
@@ -181,39 +195,105 @@ export function CheckboxField({
         type="checkbox"
         checked={checked}
         onChange={(e) => onChange(e.target.checked)}
-        aria-describedby={hint ? `${id}-hint` : undefined}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, hint, error)}
       />
       <label htmlFor={id}>{label}</label>
-      {hint && (
-        <p className="field-hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      )}
+      <Described id={id} hint={hint} error={error} />
     </div>
+  );
+}
+
+export interface RadioOption {
+  value: string;
+  label: string;
+  hint?: string;
+}
+
+/** One choice out of a few, each with its own label and an optional hint; the fieldset names the question. */
+export function RadioGroupField({
+  legend,
+  hint,
+  error,
+  value,
+  onChange,
+  options,
+  className,
+}: {
+  legend: string;
+  hint?: string;
+  error?: string;
+  value: string;
+  onChange: (value: string) => void;
+  options: RadioOption[];
+  className?: string;
+}) {
+  const id = useId();
+  return (
+    <fieldset
+      className={`radio-group ${className ?? ''}`}
+      aria-describedby={describedBy(id, hint, error)}
+      data-invalid={error ? true : undefined}
+    >
+      <legend>{legend}</legend>
+      <Described id={id} hint={hint} error={error} />
+      {options.map((o, i) => (
+        <div className="field-radio" key={o.value}>
+          <input
+            id={`${id}-${i}`}
+            type="radio"
+            name={id}
+            value={o.value}
+            checked={value === o.value}
+            onChange={() => onChange(o.value)}
+            aria-describedby={o.hint ? `${id}-${i}-hint` : undefined}
+          />
+          <label htmlFor={`${id}-${i}`}>{o.label}</label>
+          {o.hint && (
+            <p className="field-hint" id={`${id}-${i}-hint`}>
+              {o.hint}
+            </p>
+          )}
+        </div>
+      ))}
+    </fieldset>
   );
 }
 
 export function TextAreaField({
   label,
   hint,
+  error,
   value,
   onChange,
   rows = 6,
   required,
-}: BaseProps & { value: string; onChange: (value: string) => void; rows?: number }) {
+  maxLength,
+  prose,
+}: BaseProps & {
+  value: string;
+  onChange: (value: string) => void;
+  rows?: number;
+  maxLength?: number;
+  /** Words rather than data: the text font and spell checking. */
+  prose?: boolean;
+}) {
   const id = useId();
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <Described id={id} hint={hint} />
+      <Described id={id} hint={hint} error={error} />
       <textarea
         id={id}
         value={value}
         rows={rows}
         required={required}
-        spellCheck={false}
+        maxLength={maxLength}
+        className={prose ? 'prose' : undefined}
+        spellCheck={prose ?? false}
         onChange={(e) => onChange(e.target.value)}
-        aria-describedby={describedBy(id, hint)}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy(id, hint, error)}
       />
     </div>
   );
@@ -231,3 +311,11 @@ export function parseNumber(value: string): number | undefined {
 }
 
 export const isWholeNumber = (value: string) => /^\s*\d+\s*$/.test(value);
+
+/** After a refused submit: moves focus to the first field marked wrong inside `root`. */
+export function focusFirstProblem(root: HTMLElement | null) {
+  const target = root?.querySelector<HTMLElement>(
+    '[aria-invalid="true"], [data-invalid] input:checked, [data-invalid] input, [data-invalid] textarea',
+  );
+  target?.focus();
+}
