@@ -24,7 +24,14 @@ export async function ensureWebBuilt(log: (m: string) => void) {
   if (existsSync(path.join(WEB_ROOT, 'dist', 'index.html'))) return;
   log('building the web app (first start only)...');
   const { build } = await import('vite');
-  await build({ root: WEB_ROOT, logLevel: 'warn' });
+  // Vite sets NODE_ENV=production for its build; this process (and its children) keep their own.
+  const nodeEnv = process.env.NODE_ENV;
+  try {
+    await build({ root: WEB_ROOT, logLevel: 'warn' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
 }
 
 export async function start(config: Config, opts: { dev?: boolean; apiOnly?: boolean } = {}) {
@@ -104,6 +111,8 @@ async function spawnRegistrySimulator(
   const child = spawn(process.execPath, [bin, 'nid-sim'], {
     env: {
       ...process.env,
+      DOSEWISE_MODE: config.DOSEWISE_MODE,
+      DOSEWISE_DATA_DIR: config.DOSEWISE_DATA_DIR,
       NID_SIM_PORT: String(config.NID_SIM_PORT),
       SEED_PEOPLE: String(config.SEED_PEOPLE),
       SEED_RANDOM: String(config.SEED_RANDOM),

@@ -57,7 +57,8 @@ function addressNames(unionCode: string): string[] {
   const areas = demoAreas(rng(0));
   const byCode = new Map(areas.map((a) => [a.code, a]));
   const chain: string[] = [];
-  for (let a = byCode.get(unionCode); a; a = a.parentCode ? byCode.get(a.parentCode) : undefined) chain.unshift(a.nameEn);
+  for (let a = byCode.get(unionCode); a; a = a.parentCode ? byCode.get(a.parentCode) : undefined)
+    chain.unshift(a.nameEn);
   if (chain.length !== 4) throw new Error(`no four-level address for ${unionCode}`);
   return chain;
 }
@@ -100,7 +101,9 @@ describe('citizen registration in a real browser, on a freshly started server', 
   beforeAll(async () => {
     const dist = path.join(WEB_ROOT, 'dist', 'index.html');
     if (!existsSync(dist) || statSync(dist).mtimeMs < newest(path.join(WEB_ROOT, 'src'))) {
-      throw new Error('apps/web/dist is older than apps/web/src: run `npm run build:web` before the browser tests');
+      throw new Error(
+        'apps/web/dist is older than apps/web/src: run `npm run build:web` before the browser tests',
+      );
     }
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'dosewise-citizen-'));
     smsFile = path.join(dataDir, 'sms-outbox.jsonl');
@@ -122,7 +125,11 @@ describe('citizen registration in a real browser, on a freshly started server', 
   const heading = (page: Page, name: string) => page.getByRole('heading', { name, exact: true });
 
   it('signs in with an SMS code, registers a person and downloads their card', async () => {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 1000 }, locale: 'en-GB', acceptDownloads: true });
+    const context = await browser.newContext({
+      viewport: { width: 1100, height: 1000 },
+      locale: 'en-GB',
+      acceptDownloads: true,
+    });
     const page = await context.newPage();
 
     // 1. The phone number.
@@ -178,18 +185,30 @@ describe('citizen registration in a real browser, on a freshly started server', 
     await page.screenshot({ path: shot('citizen-7-registered'), fullPage: true });
 
     // The phone gets the confirmation by SMS.
-    await expect.poll(() => smsTo('registration_confirmed').length, { timeout: 30_000, interval: 250 }).toBe(1);
+    await expect
+      .poll(() => smsTo('registration_confirmed').length, { timeout: 30_000, interval: 250 })
+      .toBe(1);
     expect(smsTo('registration_confirmed')[0]!.text).toContain(registrationNumber);
 
     // 8. The card: downloaded as the person does, kept, rendered and read back.
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: UI.downloadCard }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: UI.downloadCard }).click(),
+    ]);
     const pdfPath = path.join(SHOTS_DIR, 'card.pdf');
     await download.saveAs(pdfPath);
     const pdf = readFileSync(pdfPath);
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(download.suggestedFilename()).toContain(registrationNumber);
 
-    execFileSync('pdftoppm', ['-png', '-r', '80', '-singlefile', pdfPath, path.join(SHOTS_DIR, 'citizen-card')]);
+    execFileSync('pdftoppm', [
+      '-png',
+      '-r',
+      '80',
+      '-singlefile',
+      pdfPath,
+      path.join(SHOTS_DIR, 'citizen-card'),
+    ]);
     expect(statSync(shot('citizen-card')).size).toBeGreaterThan(10_000);
     const text = execFileSync('pdftotext', ['-layout', pdfPath, '-'], { encoding: 'utf8' });
     expect(text).toContain(registrationNumber);

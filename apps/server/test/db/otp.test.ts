@@ -176,7 +176,9 @@ describe('citizen sign-in with a code sent by SMS', () => {
     const last = await verifyOtp(t, challengeId, wrong(code, MAX_TRIES));
     expectError(last, 429, 'otp_locked');
 
-    const locked = (await auditEvents(t.database.db, 'otp.locked')).filter((e) => e.entity_id === challengeId);
+    const locked = (await auditEvents(t.database.db, 'otp.locked')).filter(
+      (e) => e.entity_id === challengeId,
+    );
     expect(locked).toHaveLength(1);
     expect(locked[0]!.actor_kind).toBe('anonymous');
 
@@ -267,7 +269,10 @@ describe('citizen sign-in with a code sent by SMS', () => {
     const phone = newPhone();
     const answers = await Promise.all(Array.from({ length: 10 }, () => requestOtp(t, phone)));
     const statuses = answers.map((r) => r.statusCode);
-    expect(statuses.filter((s) => s === 202), statuses.join(' ')).toHaveLength(PER_PHONE_HOUR);
+    expect(
+      statuses.filter((s) => s === 202),
+      statuses.join(' '),
+    ).toHaveLength(PER_PHONE_HOUR);
     expect(statuses.filter((s) => s === 429)).toHaveLength(10 - PER_PHONE_HOUR);
     await t.drain();
     expect(smsTo(t.smsFile, phone, 'otp')).toHaveLength(PER_PHONE_HOUR);

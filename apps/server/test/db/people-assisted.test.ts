@@ -72,13 +72,26 @@ describe('assisted registration at a facility', () => {
     });
     // No phone, no SMS; the registration is audited as the vaccinator's.
     const after = await registrationRows(t.database.db);
-    expect(after).toMatchObject({ person: before.person + 1, identity_claim: before.identity_claim + 1, notification: before.notification });
-    const audit = (await auditEvents(t.database.db, 'person.registered')).filter((e) => e.entity_id === String(person.id));
+    expect(after).toMatchObject({
+      person: before.person + 1,
+      identity_claim: before.identity_claim + 1,
+      notification: before.notification,
+    });
+    const audit = (await auditEvents(t.database.db, 'person.registered')).filter(
+      (e) => e.entity_id === String(person.id),
+    );
     expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ actor_kind: 'staff', actor_id: await userId(t.database.db, 'vaccinator') });
+    expect(audit[0]).toMatchObject({
+      actor_kind: 'staff',
+      actor_id: await userId(t.database.db, 'vaccinator'),
+    });
 
     // The vaccinator finds the person again by registration number.
-    const view = await t.app.inject({ method: 'GET', url: `/api/people/${person.id}`, headers: { authorization: await t.auth('vaccinator') } });
+    const view = await t.app.inject({
+      method: 'GET',
+      url: `/api/people/${person.id}`,
+      headers: { authorization: await t.auth('vaccinator') },
+    });
     expect(view.statusCode, view.body).toBe(200);
   });
 
@@ -99,14 +112,19 @@ describe('assisted registration at a facility', () => {
 
   it('refuses the same ID registered already by the person themself', async () => {
     const { body } = await localAdult();
-    const self = await t.app.inject({ method: 'POST', url: '/api/citizen/people', headers: (await signInCitizen(t)).headers, payload: body });
+    const self = await t.app.inject({
+      method: 'POST',
+      url: '/api/citizen/people',
+      headers: (await signInCitizen(t)).headers,
+      payload: body,
+    });
     expect(self.statusCode, self.body).toBe(201);
     const before = await registrationRows(t.database.db);
     expectError(await registerAt('vaccinator', facilityId, body), 409, 'already_registered');
     expect(await registrationRows(t.database.db)).toEqual(before);
   });
 
-  it('refuses a facility outside the vaccinator\'s scope, storing nothing', async () => {
+  it("refuses a facility outside the vaccinator's scope, storing nothing", async () => {
     const p = pick(aged(25, 55), 'adult');
     const elsewhere = await placeInDivision(t.database.db, 'Chattagram');
     const body = registrationBody(p, elsewhere);
@@ -130,8 +148,16 @@ describe('assisted registration at a facility', () => {
   it('applies the same rules as self registration', async () => {
     const { body } = await localAdult();
     const before = await registrationRows(t.database.db);
-    expectError(await registerAt('vaccinator', facilityId, { ...body, consent: { ...body.consent, accepted: false } }), 400, 'consent_required');
-    expectError(await registerAt('vaccinator', facilityId, { ...body, phone: '01212345678' }), 400, 'invalid_phone');
+    expectError(
+      await registerAt('vaccinator', facilityId, { ...body, consent: { ...body.consent, accepted: false } }),
+      400,
+      'consent_required',
+    );
+    expectError(
+      await registerAt('vaccinator', facilityId, { ...body, phone: '01212345678' }),
+      400,
+      'invalid_phone',
+    );
     expect(await registrationRows(t.database.db)).toEqual(before);
   });
 });

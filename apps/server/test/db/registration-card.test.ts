@@ -30,7 +30,10 @@ describe('vaccination card', () => {
     stranger = await signInCitizen(t);
     const add = async () => {
       const p = pick(aged(25, 55), 'adult');
-      return { p, person: await registered(t, citizen, registrationBody(p, await placeOf(t.database.db, p.areaCode))) };
+      return {
+        p,
+        person: await registered(t, citizen, registrationBody(p, await placeOf(t.database.db, p.areaCode))),
+      };
     };
     self = await add();
     member = await add();
@@ -38,14 +41,18 @@ describe('vaccination card', () => {
   afterAll(() => t.close());
 
   const card = (c: Citizen | null, id: number, query = '') =>
-    t.app.inject({ method: 'GET', url: `/api/citizen/people/${id}/card.pdf${query}`, headers: c ? c.headers : {} });
+    t.app.inject({
+      method: 'GET',
+      url: `/api/citizen/people/${id}/card.pdf${query}`,
+      headers: c ? c.headers : {},
+    });
   const publicKeys = async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/card-keys' });
     expect(res.statusCode).toBe(200);
     return res.json<{ keys: JWK[] }>().keys;
   };
 
-  it('gives a family member\'s card as a PDF', async () => {
+  it("gives a family member's card as a PDF", async () => {
     for (const { person } of [self, member]) {
       const res = await card(citizen, person.id);
       expect(res.statusCode, res.body.slice(0, 200)).toBe(200);
@@ -60,12 +67,16 @@ describe('vaccination card', () => {
     expect(bn.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
   });
 
-  it('does not give someone else\'s card, or a card without signing in', async () => {
+  it("does not give someone else's card, or a card without signing in", async () => {
     expectError(await card(stranger, self.person.id), 404, 'not_found');
     expectError(await card(stranger, 987_654), 404, 'not_found');
     expect((await card(null, self.person.id)).statusCode).toBe(401);
     // Nor a staff token in place of a citizen's.
-    const staff = await t.app.inject({ method: 'GET', url: `/api/citizen/people/${self.person.id}/card.pdf`, headers: { authorization: await t.auth('admin') } });
+    const staff = await t.app.inject({
+      method: 'GET',
+      url: `/api/citizen/people/${self.person.id}/card.pdf`,
+      headers: { authorization: await t.auth('admin') },
+    });
     expect(staff.statusCode).toBe(401);
   });
 
@@ -112,10 +123,19 @@ describe('vaccination card', () => {
   });
 
   it('lets staff print the card of a person in scope, audited as a view', async () => {
-    const res = await t.app.inject({ method: 'GET', url: `/api/people/${member.person.id}/card.pdf`, headers: { authorization: await t.auth('admin') } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/api/people/${member.person.id}/card.pdf`,
+      headers: { authorization: await t.auth('admin') },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    const viewed = await t.database.db.selectFrom('audit_event').select('id').where('action', '=', 'person.viewed').where('entity_id', '=', String(member.person.id)).execute();
+    const viewed = await t.database.db
+      .selectFrom('audit_event')
+      .select('id')
+      .where('action', '=', 'person.viewed')
+      .where('entity_id', '=', String(member.person.id))
+      .execute();
     expect(viewed.length).toBeGreaterThanOrEqual(1);
   });
 });

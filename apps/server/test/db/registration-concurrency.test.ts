@@ -42,8 +42,14 @@ describe('concurrent registrations', () => {
     const results = await Promise.all(citizens.map((c) => register(t, c, body)));
 
     const statuses = results.map((r) => r.statusCode);
-    expect(statuses.filter((s) => s === 201), statuses.join(' ')).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409), statuses.join(' ')).toHaveLength(ATTEMPTS - 1);
+    expect(
+      statuses.filter((s) => s === 201),
+      statuses.join(' '),
+    ).toHaveLength(1);
+    expect(
+      statuses.filter((s) => s === 409),
+      statuses.join(' '),
+    ).toHaveLength(ATTEMPTS - 1);
     for (const r of results.filter((x) => x.statusCode !== 201)) expectError(r, 409, 'already_registered');
 
     const winner = results.find((r) => r.statusCode === 201)!.json<PersonDto>();
@@ -52,9 +58,18 @@ describe('concurrent registrations', () => {
 
     // Exactly one person and one identity claim for the document, and nothing else left behind.
     const idBlind = t.services.vault.blindIndex('id:nid', p.nid);
-    const people = await t.database.db.selectFrom('person').select('id').where('id_blind', '=', idBlind).execute();
+    const people = await t.database.db
+      .selectFrom('person')
+      .select('id')
+      .where('id_blind', '=', idBlind)
+      .execute();
     expect(people.map((r) => r.id)).toEqual([winner.id]);
-    const claims = await t.database.db.selectFrom('identity_claim').select('person_id').where('id_type', '=', 'nid').where('id_blind', '=', idBlind).execute();
+    const claims = await t.database.db
+      .selectFrom('identity_claim')
+      .select('person_id')
+      .where('id_type', '=', 'nid')
+      .where('id_blind', '=', idBlind)
+      .execute();
     expect(claims.map((r) => r.person_id)).toEqual([winner.id]);
     const after = await registrationRows(t.database.db);
     expect(after).toEqual({
@@ -64,13 +79,27 @@ describe('concurrent registrations', () => {
       job: before.job + (winner.verificationStatus === 'pending' ? 1 : 0),
       registered_audit: before.registered_audit + 1,
     });
-    expect((await auditEvents(t.database.db, 'person.registered')).filter((e) => e.entity_id === String(winner.id))).toHaveLength(1);
+    expect(
+      (await auditEvents(t.database.db, 'person.registered')).filter(
+        (e) => e.entity_id === String(winner.id),
+      ),
+    ).toHaveLength(1);
 
     // Only the winner's phone hears about it; the others' families stay empty.
     await t.drain();
-    citizens.forEach((c, i) => expect(smsTo(t.smsFile, c.phone, 'registration_confirmed').concat(smsTo(t.smsFile, c.phone, 'registration_pending'))).toHaveLength(i === winnerIndex ? 1 : 0));
+    citizens.forEach((c, i) =>
+      expect(
+        smsTo(t.smsFile, c.phone, 'registration_confirmed').concat(
+          smsTo(t.smsFile, c.phone, 'registration_pending'),
+        ),
+      ).toHaveLength(i === winnerIndex ? 1 : 0),
+    );
     const families = await Promise.all(
-      citizens.map((c) => t.app.inject({ method: 'GET', url: '/api/citizen/people', headers: c.headers }).then((r) => r.json<PersonDto[]>())),
+      citizens.map((c) =>
+        t.app
+          .inject({ method: 'GET', url: '/api/citizen/people', headers: c.headers })
+          .then((r) => r.json<PersonDto[]>()),
+      ),
     );
     expect(families.map((f) => f.length)).toEqual(citizens.map((_, i) => (i === winnerIndex ? 1 : 0)));
   });
@@ -88,7 +117,10 @@ describe('concurrent registrations', () => {
     const results = await Promise.all(bodies.map((b) => register(t, c!, b)));
 
     const statuses = results.map((r) => r.statusCode);
-    expect(statuses.filter((s) => s === 201), statuses.join(' ')).toHaveLength(PEOPLE_PER_PHONE);
+    expect(
+      statuses.filter((s) => s === 201),
+      statuses.join(' '),
+    ).toHaveLength(PEOPLE_PER_PHONE);
     for (const r of results.filter((x) => x.statusCode !== 201)) expectError(r, 409, 'phone_limit_reached');
     const family = await t.app.inject({ method: 'GET', url: '/api/citizen/people', headers: c!.headers });
     expect(family.json<PersonDto[]>()).toHaveLength(PEOPLE_PER_PHONE);

@@ -42,7 +42,11 @@ describe('registration while the national ID registry is down', () => {
   };
   /** Makes the re-check due now instead of waiting for it. */
   const makeDue = (jobId: number) =>
-    t.database.db.updateTable('job').set({ run_at: sql<Date>`now()` }).where('id', '=', jobId).execute();
+    t.database.db
+      .updateTable('job')
+      .set({ run_at: sql<Date>`now()` })
+      .where('id', '=', jobId)
+      .execute();
   const familyMember = async (c: Citizen, id: number) => {
     const res = await t.app.inject({ method: 'GET', url: '/api/citizen/people', headers: c.headers });
     expect(res.statusCode, res.body).toBe(200);
@@ -58,7 +62,11 @@ describe('registration while the national ID registry is down', () => {
     const person = await registered(
       t,
       c,
-      registrationBody(p, place, { nameEn: 'Typed Name', locale: 'bn', ...(dateOfBirth ? { dateOfBirth } : {}) }),
+      registrationBody(p, place, {
+        nameEn: 'Typed Name',
+        locale: 'bn',
+        ...(dateOfBirth ? { dateOfBirth } : {}),
+      }),
     );
     return { c, p, person };
   }
@@ -110,12 +118,18 @@ describe('registration while the national ID registry is down', () => {
     expect(sms!.text).toContain(person.registrationNumber);
     expect(sms!.text).toContain('যাচাই সম্পন্ন হয়েছে');
 
-    const audit = (await auditEvents(t.database.db, 'person.verified')).filter((e) => e.entity_id === String(person.id));
+    const audit = (await auditEvents(t.database.db, 'person.verified')).filter(
+      (e) => e.entity_id === String(person.id),
+    );
     expect(audit).toHaveLength(1);
     expect(audit[0]!.actor_kind).toBe('system');
 
     // Running it again changes nothing and sends nothing more.
-    await t.database.db.updateTable('job').set({ status: 'queued', run_at: sql<Date>`now()` }).where('id', '=', job.id).execute();
+    await t.database.db
+      .updateTable('job')
+      .set({ status: 'queued', run_at: sql<Date>`now()` })
+      .where('id', '=', job.id)
+      .execute();
     await settle(t);
     expect(smsTo(t.smsFile, c.phone, 'registration_verified')).toHaveLength(1);
   });
@@ -177,20 +191,32 @@ describe('registration while the national ID registry is down', () => {
     const c = await signInCitizen(t);
     const place = await placeOf(t.database.db, p0.areaCode);
     t.registry.setMode('down');
-    const person = await registered(t, c, registrationBody(p0, place, { nameEn: 'Typed Name', dateOfBirth: wrongDob, locale: 'bn' }));
+    const person = await registered(
+      t,
+      c,
+      registrationBody(p0, place, { nameEn: 'Typed Name', dateOfBirth: wrongDob, locale: 'bn' }),
+    );
     expect(person.verificationStatus).toBe('pending');
 
     t.registry.setMode('normal');
     await makeDue((await recheckJob(person.id)).id);
     await settle(t);
 
-    expect(await familyMember(c, person.id)).toMatchObject({ verificationStatus: 'failed', nameEn: 'Typed Name', dateOfBirth: wrongDob });
+    expect(await familyMember(c, person.id)).toMatchObject({
+      verificationStatus: 'failed',
+      nameEn: 'Typed Name',
+      dateOfBirth: wrongDob,
+    });
     const [sms, ...more] = smsTo(t.smsFile, c.phone, 'registration_failed_verification');
     expect(more).toEqual([]);
     expect(sms!.text).toContain(person.registrationNumber);
     expect(sms!.text).toContain('যাচাই করা যায়নি');
     expect(smsTo(t.smsFile, c.phone, 'registration_verified')).toEqual([]);
-    expect((await auditEvents(t.database.db, 'person.verification_failed')).some((e) => e.entity_id === String(person.id))).toBe(true);
+    expect(
+      (await auditEvents(t.database.db, 'person.verification_failed')).some(
+        (e) => e.entity_id === String(person.id),
+      ),
+    ).toBe(true);
   });
 
   it('accepts as pending also when the registry is too slow to answer', async () => {

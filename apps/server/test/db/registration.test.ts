@@ -93,7 +93,11 @@ describe('citizen registration', () => {
 
     it('a 10-digit NID whose check digit is wrong', async () => {
       const { body } = await adult();
-      const error = await refused({ ...body, idNumber: withBadCheckDigit(body.idNumber) }, 400, 'invalid_check_digit');
+      const error = await refused(
+        { ...body, idNumber: withBadCheckDigit(body.idNumber) },
+        400,
+        'invalid_check_digit',
+      );
       expect(fieldsOf(error)).toEqual(['idNumber']);
     });
 
@@ -115,7 +119,11 @@ describe('citizen registration', () => {
     it('a child younger than every open group', async () => {
       const child = pick(aged(0, 10), 'child under 11');
       const place = await placeOf(t.database.db, child.areaCode);
-      const error = await refused(registrationBody(child, place, { priorityGroup: 'general_18_plus' }), 400, 'too_young');
+      const error = await refused(
+        registrationBody(child, place, { priorityGroup: 'general_18_plus' }),
+        400,
+        'too_young',
+      );
       expect(error.message).toMatch(/at least 12 years/);
     });
 
@@ -167,7 +175,9 @@ describe('citizen registration', () => {
 
     it('the chronic condition group without a condition', async () => {
       const p = pick(aged(45, 59), 'adult of 45 to 59');
-      const body = registrationBody(p, await placeOf(t.database.db, p.areaCode), { priorityGroup: 'comorbidity_40_plus' });
+      const body = registrationBody(p, await placeOf(t.database.db, p.areaCode), {
+        priorityGroup: 'comorbidity_40_plus',
+      });
       await refused(body, 400, 'proof_required');
       await refused({ ...body, comorbidities: ['freckles'] }, 400, 'proof_required');
     });
@@ -196,32 +206,56 @@ describe('citizen registration', () => {
         .where('a.path', 'not like', `${place.districtPath}%`)
         .orderBy('f.code')
         .executeTakeFirstOrThrow();
-      const error = await refused({ ...body, preferredFacilityId: elsewhere.id }, 400, 'facility_outside_area');
+      const error = await refused(
+        { ...body, preferredFacilityId: elsewhere.id },
+        400,
+        'facility_outside_area',
+      );
       expect(fieldsOf(error)).toEqual(['preferredFacilityId']);
     });
 
     it('an address that is not a union', async () => {
       const { body, place } = await adult();
-      const district = await t.database.db.selectFrom('area').select('id').where('path', '=', place.districtPath).executeTakeFirstOrThrow();
+      const district = await t.database.db
+        .selectFrom('area')
+        .select('id')
+        .where('path', '=', place.districtPath)
+        .executeTakeFirstOrThrow();
       await refused({ ...body, areaId: district.id }, 400, 'area_not_lowest');
       await refused({ ...body, areaId: 987_654 }, 400, 'unknown_area');
     });
 
     it('without consent, or with consent to an old notice', async () => {
       const { body } = await adult();
-      const error = await refused({ ...body, consent: { accepted: false, noticeVersion: CONSENT_VERSION } }, 400, 'consent_required');
+      const error = await refused(
+        { ...body, consent: { accepted: false, noticeVersion: CONSENT_VERSION } },
+        400,
+        'consent_required',
+      );
       expect(fieldsOf(error)).toEqual(['consent.accepted']);
-      await refused({ ...body, consent: { accepted: true, noticeVersion: '2020-01' } }, 400, 'consent_outdated');
+      await refused(
+        { ...body, consent: { accepted: true, noticeVersion: '2020-01' } },
+        400,
+        'consent_outdated',
+      );
     });
 
     it('a birth registration number for an adult', async () => {
       const { p, body } = await adult();
-      await refused({ ...body, idType: 'birth_registration', idNumber: p.birthRegistrationNumber }, 400, 'wrong_age_for_document');
+      await refused(
+        { ...body, idType: 'birth_registration', idNumber: p.birthRegistrationNumber },
+        400,
+        'wrong_age_for_document',
+      );
     });
 
     it('a passport without the country that issued it', async () => {
       const { body } = await adult();
-      const error = await refused({ ...body, idType: 'passport', idNumber: 'P1234567' }, 400, 'nationality_required');
+      const error = await refused(
+        { ...body, idType: 'passport', idNumber: 'P1234567' },
+        400,
+        'nationality_required',
+      );
       expect(fieldsOf(error)).toEqual(['nationality']);
     });
   });
@@ -229,7 +263,11 @@ describe('citizen registration', () => {
   describe('accepts', () => {
     it('a self registration, verified, with the registry names winning over the typed ones', async () => {
       const c = await signInCitizen(t);
-      const { p, place, body } = await adult({ nameEn: 'Typed Differently', nameBn: 'অন্য নাম', locale: 'en' });
+      const { p, place, body } = await adult({
+        nameEn: 'Typed Differently',
+        nameBn: 'অন্য নাম',
+        locale: 'en',
+      });
       body.gender = p.gender === 'female' ? 'male' : 'female';
       const res = await register(t, c, body);
       expect(res.statusCode, res.body).toBe(201);
@@ -250,7 +288,9 @@ describe('citizen registration', () => {
         registeredVia: 'self',
       });
       expect(isValidRegistrationNumber(person.registrationNumber)).toBe(true);
-      expect(person.registrationNumber).toMatch(new RegExp(`^BD-${new Date().getUTCFullYear()}-\\d{4}-\\d{4}-\\d{2}$`));
+      expect(person.registrationNumber).toMatch(
+        new RegExp(`^BD-${new Date().getUTCFullYear()}-\\d{4}-\\d{4}-\\d{2}$`),
+      );
       expect(JSON.stringify(person)).not.toContain(p.nid);
 
       expect(await family(c)).toEqual([person]);
@@ -265,7 +305,9 @@ describe('citizen registration', () => {
         `Dosewise: ${p.nameEn} is registered for vaccination. Registration number: ${person.registrationNumber}. Keep it to book an appointment.`,
       );
 
-      const audit = (await auditEvents(t.database.db, 'person.registered')).filter((e) => e.entity_id === String(person.id));
+      const audit = (await auditEvents(t.database.db, 'person.registered')).filter(
+        (e) => e.entity_id === String(person.id),
+      );
       expect(audit).toHaveLength(1);
       expect(audit[0]).toMatchObject({ actor_kind: 'citizen', area_id: place.areaId });
       expect(JSON.stringify(audit[0]!.details)).not.toContain(p.nid);
@@ -302,7 +344,11 @@ describe('citizen registration', () => {
       expect(second.nameEn).toBe(p.nameEn);
       expect((await family(c)).map((x) => x.id)).toEqual([first.id, second.id]);
 
-      const rows = await t.database.db.selectFrom('person').select(['citizen_account_id', 'phone_blind']).where('id', 'in', [first.id, second.id]).execute();
+      const rows = await t.database.db
+        .selectFrom('person')
+        .select(['citizen_account_id', 'phone_blind'])
+        .where('id', 'in', [first.id, second.id])
+        .execute();
       expect(new Set(rows.map((r) => r.citizen_account_id)).size).toBe(1);
       expect(new Set(rows.map((r) => r.phone_blind)).size).toBe(1);
 
@@ -323,7 +369,11 @@ describe('citizen registration', () => {
       const person = await registered(
         t,
         c,
-        registrationBody(teen, place, { idType: 'birth_registration', idNumber: teen.birthRegistrationNumber, priorityGroup: 'children_12_17' }),
+        registrationBody(teen, place, {
+          idType: 'birth_registration',
+          idNumber: teen.birthRegistrationNumber,
+          priorityGroup: 'children_12_17',
+        }),
       );
       expect(person).toMatchObject({
         idType: 'birth_registration',
@@ -368,34 +418,61 @@ describe('citizen registration', () => {
       const person = await registered(
         t,
         await signInCitizen(t),
-        registrationBody(holder, place, { idType: 'passport', idNumber: holder.passportNumber!, nationality: 'BD' }),
+        registrationBody(holder, place, {
+          idType: 'passport',
+          idNumber: holder.passportNumber!,
+          nationality: 'BD',
+        }),
       );
-      expect(person).toMatchObject({ idType: 'passport', nationality: 'BD', verificationStatus: 'in_person' });
+      expect(person).toMatchObject({
+        idType: 'passport',
+        nationality: 'BD',
+        verificationStatus: 'in_person',
+      });
     });
 
     it('a group that needs staff approval as awaiting approval, then approved by staff', async () => {
       const c = await signInCitizen(t);
-      const { body } = await adult({ priorityGroup: 'frontline_worker', occupation: 'frontline_worker', evidence: { note: 'Police ID card 4471' } });
+      const { body } = await adult({
+        priorityGroup: 'frontline_worker',
+        occupation: 'frontline_worker',
+        evidence: { note: 'Police ID card 4471' },
+      });
       const person = await registered(t, c, body);
       expect(person.priorityGroup.code).toBe('frontline_worker');
       expect(person.priorityStatus).toBe('awaiting_approval');
 
       const decide = (username: string, approve: boolean) =>
         t.auth(username).then((authorization) =>
-          t.app.inject({ method: 'POST', url: `/api/people/${person.id}/priority-decision`, headers: { authorization }, payload: { approve } }),
+          t.app.inject({
+            method: 'POST',
+            url: `/api/people/${person.id}/priority-decision`,
+            headers: { authorization },
+            payload: { approve },
+          }),
         );
 
       // A vaccinator cannot decide, and an approval is needed only once.
       expectError(await decide('vaccinator', true), 403, 'forbidden');
       const approved = await decide('admin', true);
       expect(approved.statusCode, approved.body).toBe(200);
-      expect(approved.json<PersonDto>()).toMatchObject({ id: person.id, priorityStatus: 'accepted', priorityGroup: { code: 'frontline_worker' } });
+      expect(approved.json<PersonDto>()).toMatchObject({
+        id: person.id,
+        priorityStatus: 'accepted',
+        priorityGroup: { code: 'frontline_worker' },
+      });
       expectError(await decide('admin', false), 409, 'not_awaiting_approval');
 
       expect((await family(c))[0]!.priorityStatus).toBe('accepted');
-      const audit = (await auditEvents(t.database.db, 'person.priority_approved')).filter((e) => e.entity_id === String(person.id));
+      const audit = (await auditEvents(t.database.db, 'person.priority_approved')).filter(
+        (e) => e.entity_id === String(person.id),
+      );
       expect(audit).toHaveLength(1);
-      const row = await t.database.db.selectFrom('person').select(['priority_approved_by', 'priority_evidence']).where('id', '=', person.id).executeTakeFirstOrThrow();
+      const row = await t.database.db
+        .selectFrom('person')
+        .select(['priority_approved_by', 'priority_evidence'])
+        .where('id', '=', person.id)
+        .executeTakeFirstOrThrow();
       expect(row.priority_approved_by).not.toBeNull();
       expect(row.priority_evidence).toEqual({ note: 'Police ID card 4471' });
     });
@@ -417,13 +494,21 @@ describe('citizen registration', () => {
       const c = await signInCitizen(t);
       const { body } = await adult();
       const person = await registered(t, c, body);
-      const removed = await t.app.inject({ method: 'DELETE', url: `/api/citizen/people/${person.id}`, headers: c.headers });
+      const removed = await t.app.inject({
+        method: 'DELETE',
+        url: `/api/citizen/people/${person.id}`,
+        headers: c.headers,
+      });
       expect(removed.statusCode, removed.body).toBe(204);
       expect(await family(c)).toEqual([]);
       const again = await registered(t, await signInCitizen(t), body);
       expect(again.id).not.toBe(person.id);
       // Someone else's person cannot be removed.
-      const other = await t.app.inject({ method: 'DELETE', url: `/api/citizen/people/${again.id}`, headers: c.headers });
+      const other = await t.app.inject({
+        method: 'DELETE',
+        url: `/api/citizen/people/${again.id}`,
+        headers: c.headers,
+      });
       expectError(other, 404, 'not_found');
     });
 

@@ -63,7 +63,9 @@ export function readSms(smsFile: string): SentSms[] {
 
 /** Messages sent to one phone (E.164), oldest first, optionally of one template. */
 export function smsTo(smsFile: string, phone: string, template?: string): SentSms[] {
-  return readSms(smsFile).filter((m) => m.to === phone && (template === undefined || m.template === template));
+  return readSms(smsFile).filter(
+    (m) => m.to === phone && (template === undefined || m.template === template),
+  );
 }
 
 /**
@@ -100,7 +102,12 @@ export function requestOtp(t: TestContext, phone: string, opts: OtpRequestOption
   });
 }
 
-export function verifyOtp(t: TestContext, challengeId: string, code: string, remoteAddress = citizenAddress()) {
+export function verifyOtp(
+  t: TestContext,
+  challengeId: string,
+  code: string,
+  remoteAddress = citizenAddress(),
+) {
   return t.app.inject({
     method: 'POST',
     url: '/api/citizen/otp/verify',
@@ -171,7 +178,10 @@ export type RegistryPerson = DemoRegistryPerson & { age: number };
 let registry: RegistryPerson[] | undefined;
 /** The people of the test registry (the template's TEST_PEOPLE, seed 1), with their age today. */
 export function registryPeople(): RegistryPerson[] {
-  registry ??= [...demoRegistryPeople(TEST_PEOPLE, 1)].map((p) => ({ ...p, age: ageInYears(p.dateOfBirth, today()) }));
+  registry ??= [...demoRegistryPeople(TEST_PEOPLE, 1)].map((p) => ({
+    ...p,
+    age: ageInYears(p.dateOfBirth, today()),
+  }));
   return registry;
 }
 
@@ -187,7 +197,10 @@ export const aged =
  */
 export function personPicker() {
   const taken = new Set<string>();
-  return (filter: (p: RegistryPerson) => boolean = () => true, what = 'a matching registry person'): RegistryPerson => {
+  return (
+    filter: (p: RegistryPerson) => boolean = () => true,
+    what = 'a matching registry person',
+  ): RegistryPerson => {
     const p = registryPeople().find((q) => !taken.has(q.nid) && filter(q));
     if (!p) throw new Error(`the test registry has no more ${what}`);
     taken.add(p.nid);
@@ -262,7 +275,11 @@ async function centreIn(db: Db, areaPath: string, except: number[] = []) {
   return f;
 }
 
-async function placeOfArea(db: Db, area: { id: number; code: string; path: string }, centre?: { id: number; code: string }): Promise<Place> {
+async function placeOfArea(
+  db: Db,
+  area: { id: number; code: string; path: string },
+  centre?: { id: number; code: string },
+): Promise<Place> {
   const f = centre ?? (await centreIn(db, districtOf(area.path)));
   return {
     areaId: area.id,
@@ -277,7 +294,11 @@ async function placeOfArea(db: Db, area: { id: number; code: string; path: strin
 
 /** A union by code (a registry person's `areaCode`), with the first centre of its district. */
 export async function placeOf(db: Db, unionCode: string): Promise<Place> {
-  const area = await db.selectFrom('area').select(['id', 'code', 'path']).where('code', '=', unionCode).executeTakeFirst();
+  const area = await db
+    .selectFrom('area')
+    .select(['id', 'code', 'path'])
+    .where('code', '=', unionCode)
+    .executeTakeFirst();
   if (!area) throw new Error(`no union ${unionCode} in the test database`);
   return placeOfArea(db, area);
 }
@@ -299,7 +320,12 @@ export async function placeUnder(db: Db, areaPath: string, nth = 0): Promise<Pla
 
 /** A union in a division named `nameEn` (e.g. 'Chattagram'), with a centre of its district. */
 export async function placeInDivision(db: Db, nameEn: string, nth = 0): Promise<Place> {
-  const division = await db.selectFrom('area').select('path').where('depth', '=', 0).where('name_en', '=', nameEn).executeTakeFirst();
+  const division = await db
+    .selectFrom('area')
+    .select('path')
+    .where('depth', '=', 0)
+    .where('name_en', '=', nameEn)
+    .executeTakeFirst();
   if (!division) throw new Error(`no division ${nameEn}`);
   return placeUnder(db, division.path, nth);
 }
@@ -359,7 +385,11 @@ export interface RegistrationBody {
 }
 
 /** A valid registration of a registry person with their NID, at `place`. */
-export function registrationBody(p: RegistryPerson, place: Place, overrides: Partial<RegistrationBody> = {}): RegistrationBody {
+export function registrationBody(
+  p: RegistryPerson,
+  place: Place,
+  overrides: Partial<RegistrationBody> = {},
+): RegistrationBody {
   return {
     idType: 'nid',
     idNumber: p.nid,
@@ -376,8 +406,19 @@ export function registrationBody(p: RegistryPerson, place: Place, overrides: Par
   };
 }
 
-export function register(t: TestContext, citizen: Citizen, body: RegistrationBody | Record<string, unknown>, extra: Partial<InjectOptions> = {}) {
-  return t.app.inject({ method: 'POST', url: '/api/citizen/people', headers: citizen.headers, payload: body, ...extra });
+export function register(
+  t: TestContext,
+  citizen: Citizen,
+  body: RegistrationBody | Record<string, unknown>,
+  extra: Partial<InjectOptions> = {},
+) {
+  return t.app.inject({
+    method: 'POST',
+    url: '/api/citizen/people',
+    headers: citizen.headers,
+    payload: body,
+    ...extra,
+  });
 }
 
 /** The Person DTO fields tests look at. */
@@ -401,7 +442,11 @@ export interface PersonDto {
 }
 
 /** Registers and fails the test's set-up unless it is accepted. */
-export async function registered(t: TestContext, citizen: Citizen, body: RegistrationBody): Promise<PersonDto> {
+export async function registered(
+  t: TestContext,
+  citizen: Citizen,
+  body: RegistrationBody,
+): Promise<PersonDto> {
   const res = await register(t, citizen, body);
   expectStatus(res, 201, `registration of ${body.idType} ${body.idNumber}`);
   return res.json<PersonDto>();
@@ -426,7 +471,9 @@ export async function registrationRows(db: Db): Promise<RowCounts> {
       (select count(*)::int from identity_claim) as identity_claim,
       (select count(*)::int from notification) as notification,
       (select count(*)::int from job) as job,
-      (select count(*)::int from audit_event where action = 'person.registered') as registered_audit`.execute(db);
+      (select count(*)::int from audit_event where action = 'person.registered') as registered_audit`.execute(
+    db,
+  );
   return rows[0]!;
 }
 

@@ -164,14 +164,12 @@ function StepHeading({ children, index }: { children: ReactNode; index: number }
     ref.current?.focus();
   }, []);
   return (
-    <div className="step-head">
-      <p className="step-count">
+    <h2 ref={ref} tabIndex={-1} className="step-heading">
+      <span className="step-count">
         {t('registration.form.stepOf', { step: f.number(index + 1), total: f.number(STEPS.length) })}
-      </p>
-      <h2 ref={ref} tabIndex={-1}>
-        {children}
-      </h2>
-    </div>
+      </span>
+      {children}
+    </h2>
   );
 }
 
@@ -324,11 +322,17 @@ export function PersonForm({
   // ---- Step 3: the centre and consent ----
 
   const district = v.address[DISTRICT_DEPTH] ?? null;
+  const upazila = v.address[DISTRICT_DEPTH + 1] ?? null;
   const centres = usePublicCentres(district?.id ?? null);
+  // The district's centres (the server's rule), those in the person's own upazila first, then by name.
+  const near = usePublicCentres(upazila?.id ?? null);
   const sortedCentres = useMemo(() => {
     const collator = new Intl.Collator(f.locale);
-    return [...(centres.data ?? [])].sort((a, b) => collator.compare(f.name(a), f.name(b)));
-  }, [centres.data, f]);
+    const nearIds = new Set((near.data ?? []).map((c) => c.id));
+    return [...(centres.data ?? [])]
+      .map((c) => ({ ...c, near: nearIds.has(c.id) }))
+      .sort((a, b) => Number(b.near) - Number(a.near) || collator.compare(f.name(a), f.name(b)));
+  }, [centres.data, near.data, f]);
   const products = useQuery({
     queryKey: productKeys.all,
     queryFn: () => unwrap(api.GET('/api/products', { params: { query: { includeInactive: true } } })),
@@ -426,6 +430,7 @@ export function PersonForm({
           centresError={centres.error}
           centreId={centreId}
           districtName={district ? f.name(district) : ''}
+          upazilaName={upazila ? f.name(upazila) : ''}
           products={(products.data ?? []).filter((p) => p.active)}
           consentVersion={settings.data.consentVersion}
         />
@@ -594,15 +599,15 @@ function DetailsStep({ mode, v, set, problems, index, today }: StepProps & { tod
           autoComplete="off"
           lang="bn"
         />
-        <RadioGroupField
-          legend={t('registration.details.gender')}
-          value={v.gender}
-          onChange={(value) => set('gender')(value as Gender)}
-          error={problems.gender}
-          className="inline-options"
-          options={GENDERS.map((g) => ({ value: g, label: t(`registration.genders.${g}`) }))}
-        />
       </fieldset>
+      <RadioGroupField
+        legend={t('registration.details.gender')}
+        value={v.gender}
+        onChange={(value) => set('gender')(value as Gender)}
+        error={problems.gender}
+        className="inline-options"
+        options={GENDERS.map((g) => ({ value: g, label: t(`registration.genders.${g}`) }))}
+      />
 
       <AddressPicker
         legend={t('registration.details.address')}
@@ -719,10 +724,12 @@ function CentreStep({
   centresError,
   centreId,
   districtName,
+  upazilaName,
   products,
   consentVersion,
 }: StepProps & {
-  centres: { id: number; nameEn: string; nameBn: string; address: string; type: string }[];
+  centres: { id: number; nameEn: string; nameBn: string; address: string; near: boolean }[];
+  upazilaName: string;
   centresLoading: boolean;
   centresError: unknown;
   centreId: string;
@@ -754,7 +761,10 @@ function CentreStep({
           options={centres.map((c) => ({
             value: String(c.id),
             label: f.name(c),
-            hint: c.address,
+            hint:
+              c.near && upazilaName
+                ? `${t('registration.centre.near', { upazila: upazilaName })} · ${c.address}`
+                : c.address,
           }))}
         />
       )}
