@@ -86,6 +86,8 @@ create table person (
   -- in_person (a document no registry holds, a foreign passport: checked at the centre).
   verification_status text not null check (verification_status in ('verified', 'pending', 'failed', 'in_person')),
   verification_checked_at timestamptz,
+  -- The language the person registered in: later messages (a re-check's result) use it too.
+  locale text not null default 'bn' check (locale in ('en', 'bn')),
   registered_via text not null check (registered_via in ('self', 'assisted')),
   registered_by bigint references staff_user (id),
   registered_at timestamptz not null default now(),

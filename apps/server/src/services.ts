@@ -156,9 +156,10 @@ export async function createServices(
     });
     return {
       async drain() {
-        let n = 0;
+        // Jobs first: what they queue (a re-check's SMS) goes out in the same drain.
+        let n = await jobs.drain();
         for (const w of smsWorkers) n += await w.drain();
-        return n + (await jobs.drain());
+        return n;
       },
       async stop() {
         await Promise.all([...smsWorkers.map((w) => w.stop()), jobs.stop()]);

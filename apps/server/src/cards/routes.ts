@@ -25,9 +25,7 @@ export function cardRoutes(app: App, deps: { cards: CardService; registration: R
       config: { public: true },
     },
     async (_req, reply) =>
-      reply
-        .header('cache-control', 'public, max-age=300')
-        .send({ keys: cards.publicKeys() }),
+      reply.header('cache-control', 'public, max-age=300').send({ keys: cards.publicKeys() }),
   );
 
   app.get(

@@ -224,6 +224,7 @@ export interface PersonTable {
   consent_at: Timestamp;
   verification_status: VerificationStatus;
   verification_checked_at: Timestamp | null;
+  locale: Generated<'en' | 'bn'>;
   registered_via: 'self' | 'assisted';
   registered_by: number | null;
   registered_at: Generated<Date>;

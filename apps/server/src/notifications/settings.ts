@@ -44,6 +44,8 @@ export interface DeliverySettings extends BackoffSettings {
   /** Pause between polls when idle; 0 disables polling (drain() only: CLI and tests). */
   pollMs: number;
   batchSize: number;
+  /** Messages of a batch in flight to the gateway at once. */
+  concurrency: number;
 }
 
 export interface NotificationSettings extends SmsProviderSettings, DeliverySettings {}
@@ -58,4 +60,5 @@ export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = {
   // Sign-in codes wait for this when the outbox is idle: keep it short.
   pollMs: 250,
   batchSize: 50,
+  concurrency: 16,
 };

@@ -183,16 +183,23 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
     }
   };
 
-  // A batch's messages go to the gateway side by side (gateways take many requests at once; one
-  // at a time, a national campaign's codes would queue behind each other). Settling uses the pool.
+  // A batch's messages go to the gateway several at a time (gateways take many requests at once;
+  // one by one, a national campaign's codes would queue behind each other). Rows not started when
+  // the worker stops go back to the queue.
   const runBatch = async (control: BatchControl): Promise<number> => {
     const rows = await claim();
-    if (control.stopping) {
-      await release(rows);
-      return 0;
-    }
-    await Promise.all(rows.map(async (row) => settle(row, await attempt(row))));
-    return rows.length;
+    let next = 0;
+    let done = 0;
+    const lane = async () => {
+      while (next < rows.length && !control.stopping) {
+        const row = rows[next++]!;
+        await settle(row, await attempt(row));
+        done++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(settings.concurrency, rows.length)) }, lane));
+    if (next < rows.length) await release(rows.slice(next));
+    return done;
   };
 
   return startPoller({ name: 'notification worker', pollMs: settings.pollMs, runBatch, log });

@@ -1,4 +1,4 @@
-import { parse } from 'csv-parse/sync';
+import { readCsv } from '../reference/csv.ts';
 import {
   normaliseIdNumber,
   openGroups,
@@ -93,17 +93,8 @@ export function priorityGroupService(deps: { db: Db; read: Db; vault: Identifier
       if (!group) throw notFound('The priority group');
       if (group.proof_rule !== 'roster')
         throw badRequest('not_a_roster_group', 'This group is not proven by a pre-loaded list.');
-      let rows: Record<string, string>[];
-      try {
-        rows = parse(csv, {
-          columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
-          skip_empty_lines: true,
-          trim: true,
-          bom: true,
-        });
-      } catch (err) {
-        throw badRequest('invalid_csv', `The file is not readable as CSV: ${(err as Error).message}`);
-      }
+      const { rows, lines, error } = readCsv(csv);
+      if (error) throw badRequest('invalid_csv', `The file is not readable as CSV: ${error}`);
       const errors: { row: number; field?: string; code?: string; message: string }[] = [];
       const good: { group_code: string; id_type: string; id_blind: string; imported_by: number }[] = [];
       const rules = deps.idRules ?? DEFAULT_ID_RULES;
@@ -111,7 +102,7 @@ export function priorityGroupService(deps: { db: Db; read: Db; vault: Identifier
         const idType = (r.id_type ?? 'nid') as IdType;
         if (!['nid', 'birth_registration', 'passport'].includes(idType)) {
           errors.push({
-            row: i + 2,
+            row: lines[i] ?? i + 2,
             field: 'id_type',
             code: 'invalid_value',
             message: `Unknown ID type "${r.id_type ?? ''}".`,
@@ -127,7 +118,12 @@ export function priorityGroupService(deps: { db: Db; read: Db; vault: Identifier
         );
         // Rosters carry no dates of birth: only the number's format matters here.
         if (!check.ok && check.code !== 'wrong_age_for_document') {
-          errors.push({ row: i + 2, field: 'id_number', code: check.code, message: check.message });
+          errors.push({
+            row: lines[i] ?? i + 2,
+            field: 'id_number',
+            code: check.code,
+            message: check.message,
+          });
           return;
         }
         good.push({

@@ -1,6 +1,5 @@
 import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
-import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { withTransaction } from '../db/database.ts';
 import { recordAudit } from '../audit/audit.ts';
@@ -50,38 +49,33 @@ export function otpService(deps: {
    * counter per hour is incremented, since one address (a help desk, a mobile carrier's NAT) may
    * send very many.
    */
+  /**
+   * Fixed-window counters per phone (hour and day) and per client address (hour), incremented in
+   * one statement each: concurrent requests cannot all pass a check made before any of them counted.
+   */
   async function limitExceeded(phoneBlind: string, ip: string): Promise<number | null> {
-    const t = now();
-    const hourAgo = new Date(t.getTime() - 3600_000);
-    const dayAgo = new Date(t.getTime() - 86_400_000);
-    const row = await db
-      .selectFrom('otp_challenge')
-      .select([
-        sql<number>`count(*) filter (where created_at > ${hourAgo})::int`.as('phone_hour'),
-        sql<number>`count(*)::int`.as('phone_day'),
-        sql<Date | null>`min(created_at) filter (where created_at > ${hourAgo})`.as('oldest_phone_hour'),
-      ])
-      .where('phone_blind', '=', phoneBlind)
-      .where('created_at', '>', dayAgo)
-      .executeTakeFirstOrThrow();
-    if (row.phone_day >= settings.maxPerPhoneDay) return 3600;
-    if (row.phone_hour >= settings.maxPerPhoneHour) {
-      const oldest = row.oldest_phone_hour ? new Date(row.oldest_phone_hour).getTime() : t.getTime();
-      return Math.max(1, Math.ceil((oldest + 3600_000 - t.getTime()) / 1000));
-    }
-    const hour = new Date(Math.floor(t.getTime() / 3600_000) * 3600_000);
-    const counted = await db
-      .insertInto('rate_counter')
-      .values({ key: `otp:ip:${ip}`, window_start: hour, count: 1 })
-      .onConflict((oc) =>
-        oc
-          .columns(['key', 'window_start'])
-          .doUpdateSet((eb) => ({ count: eb('rate_counter.count', '+', 1) })),
-      )
-      .returning('count')
-      .executeTakeFirstOrThrow();
-    if (counted.count > settings.maxPerIpHour)
-      return Math.max(1, Math.ceil((hour.getTime() + 3600_000 - t.getTime()) / 1000));
+    const t = now().getTime();
+    const hour = new Date(Math.floor(t / 3600_000) * 3600_000);
+    const day = new Date(Math.floor(t / 86_400_000) * 86_400_000);
+    const bump = async (key: string, windowStart: Date) =>
+      (
+        await db
+          .insertInto('rate_counter')
+          .values({ key, window_start: windowStart, count: 1 })
+          .onConflict((oc) =>
+            oc
+              .columns(['key', 'window_start'])
+              .doUpdateSet((eb) => ({ count: eb('rate_counter.count', '+', 1) })),
+          )
+          .returning('count')
+          .executeTakeFirstOrThrow()
+      ).count;
+    const untilNext = (start: Date, ms: number) => Math.max(1, Math.ceil((start.getTime() + ms - t) / 1000));
+    if ((await bump(`otp:phone:day:${phoneBlind}`, day)) > settings.maxPerPhoneDay)
+      return untilNext(day, 86_400_000);
+    if ((await bump(`otp:phone:hour:${phoneBlind}`, hour)) > settings.maxPerPhoneHour)
+      return untilNext(hour, 3600_000);
+    if ((await bump(`otp:ip:${ip}`, hour)) > settings.maxPerIpHour) return untilNext(hour, 3600_000);
     return null;
   }
 
@@ -134,33 +128,38 @@ export function otpService(deps: {
 
     /** Checks a code; on success the phone's citizen account (made on first use) gets a session token. */
     async verify(challengeId: string, code: string, ctx: { ip: string; requestId: string }) {
-      const challenge = await db
-        .selectFrom('otp_challenge')
-        .selectAll()
+      // Every try is counted before the code is compared, in one statement: parallel guesses at one
+      // challenge cannot get more than maxTries comparisons between them.
+      const counted = await db
+        .updateTable('otp_challenge')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
         .where('id', '=', challengeId)
+        .where('consumed_at', 'is', null)
+        .where('locked_at', 'is', null)
+        .where('attempts', '<', settings.maxTries)
+        .where('expires_at', '>', now())
+        .returning(['attempts', 'code_hash', 'phone_blind', 'phone_enc'])
         .executeTakeFirst();
-      if (!challenge) throw badRequest('otp_unknown', 'This code request is not known. Ask for a new code.');
-      if (challenge.consumed_at)
-        throw badRequest('otp_used', 'This code has already been used. Ask for a new code.');
-      if (challenge.locked_at || challenge.attempts >= settings.maxTries) {
-        throw new AppError(429, 'otp_locked', 'Too many wrong codes. Ask for a new code.');
-      }
-      if (challenge.expires_at.getTime() <= now().getTime())
+      if (!counted) {
+        const challenge = await db
+          .selectFrom('otp_challenge')
+          .selectAll()
+          .where('id', '=', challengeId)
+          .executeTakeFirst();
+        if (!challenge)
+          throw badRequest('otp_unknown', 'This code request is not known. Ask for a new code.');
+        if (challenge.consumed_at)
+          throw badRequest('otp_used', 'This code has already been used. Ask for a new code.');
+        if (challenge.locked_at || challenge.attempts >= settings.maxTries) {
+          throw new AppError(429, 'otp_locked', 'Too many wrong codes. Ask for a new code.');
+        }
         throw badRequest('otp_expired', 'This code has expired. Ask for a new code.');
-      const expected = Buffer.from(challenge.code_hash);
+      }
+      const expected = Buffer.from(counted.code_hash);
       const given = Buffer.from(codeHash(challengeId, code));
       const right = expected.length === given.length && timingSafeEqual(expected, given);
       if (!right) {
-        // One atomic step per try, so parallel guesses cannot exceed the limit.
-        const after = await db
-          .updateTable('otp_challenge')
-          .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-          .where('id', '=', challengeId)
-          .where('consumed_at', 'is', null)
-          .where('attempts', '<', settings.maxTries)
-          .returning('attempts')
-          .executeTakeFirst();
-        const attempts = after?.attempts ?? settings.maxTries;
+        const attempts = counted.attempts;
         if (attempts >= settings.maxTries) {
           await db
             .updateTable('otp_challenge')
@@ -183,12 +182,14 @@ export function otpService(deps: {
           triesLeft: settings.maxTries - attempts,
         });
       }
+      const challenge = counted;
       const accountId = await withTransaction(db, async (trx) => {
         const consumed = await trx
           .updateTable('otp_challenge')
           .set({ consumed_at: now() })
           .where('id', '=', challengeId)
           .where('consumed_at', 'is', null)
+          .where('locked_at', 'is', null)
           .executeTakeFirst();
         if (Number(consumed.numUpdatedRows) !== 1)
           throw badRequest('otp_used', 'This code has already been used. Ask for a new code.');

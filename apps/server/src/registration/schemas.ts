@@ -16,9 +16,9 @@ const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Y
 export const Locale = Type.Union([Type.Literal('en'), Type.Literal('bn')]);
 export const Phone = Type.String({
   minLength: 6,
-  maxLength: 20,
-  pattern: '^[+0-9 ()-]+$',
-  description: 'Mobile number, e.g. 01712345678 or +8801712345678.',
+  maxLength: 24,
+  pattern: '^[+0-9\u09E6-\u09EF ().-]+$',
+  description: 'Mobile number, e.g. 01712345678 or +8801712345678 (Bengali digits are fine).',
 });
 
 export const RegistrationBody = Type.Object(

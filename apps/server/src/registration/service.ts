@@ -346,6 +346,7 @@ export function registrationService(deps: {
         consent_at: new Date(),
         verification_status: verification,
         verification_checked_at: verification === 'pending' ? null : new Date(),
+        locale,
         registered_via: channel.kind,
         registered_by: channel.kind === 'assisted' ? channel.staff.userId : null,
       });
@@ -671,6 +672,7 @@ export function registrationService(deps: {
           'name_bn',
           'registration_number',
           'area_id',
+          'locale',
         ])
         .where('id', '=', personId)
         .executeTakeFirst();
@@ -696,8 +698,18 @@ export function registrationService(deps: {
           await deps.notify(trx, {
             to: vault.decrypt(p.phone_enc),
             template: verified ? 'registration_verified' : 'registration_failed_verification',
-            locale: 'bn',
-            params: { registrationNumber: p.registration_number, name: p.name_bn ?? p.name_en },
+            locale: p.locale,
+            params: {
+              registrationNumber: p.registration_number,
+              // The registry's spelling once it has answered; the person's own until then.
+              name: verified
+                ? p.locale === 'bn'
+                  ? answer.person.nameBn
+                  : answer.person.nameEn
+                : p.locale === 'bn' && p.name_bn
+                  ? p.name_bn
+                  : p.name_en,
+            },
             personId,
           });
         }

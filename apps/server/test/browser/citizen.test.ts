@@ -63,6 +63,8 @@ function addressNames(unionCode: string): string[] {
   return chain;
 }
 
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** Newest modification time of any file under `dir`. */
 function newest(dir: string): number {
   let latest = 0;
@@ -122,7 +124,9 @@ describe('citizen registration in a real browser, on a freshly started server', 
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const heading = (page: Page, name: string) => page.getByRole('heading', { name, exact: true });
+  /** A heading whose name ends with `name`: step headings start with "Step 1 of 3". */
+  const heading = (page: Page, name: string) =>
+    page.getByRole('heading', { name: new RegExp(`(^|[^\\p{L}])${escapeRegExp(name)}$`, 'u') });
 
   it('signs in with an SMS code, registers a person and downloads their card', async () => {
     const context = await browser.newContext({
@@ -131,7 +135,30 @@ describe('citizen registration in a real browser, on a freshly started server', 
       acceptDownloads: true,
     });
     const page = await context.newPage();
+    // What went wrong in the page, for the failure message: script errors and refused API calls.
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('response', (r) => {
+      if (r.url().includes('/api/') && r.status() >= 400)
+        problems.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+    });
+    try {
+      await registerInBrowser(page);
+    } catch (e) {
+      await page.screenshot({ path: shot('citizen-failure'), fullPage: true }).catch(() => undefined);
+      throw new Error(
+        `${(e as Error).message}\nIn the page:\n${problems.join('\n') || '(nothing reported)'}`,
+        { cause: e },
+      );
+    } finally {
+      await context.close();
+    }
+  });
 
+  async function registerInBrowser(page: Page) {
     // 1. The phone number.
     await page.goto(`${server.base}/citizen`);
     await page.getByLabel(UI.phoneField, { exact: true }).fill(localPhone);
@@ -215,7 +242,5 @@ describe('citizen registration in a real browser, on a freshly started server', 
     expect(text).toContain(person.nameEn);
     expect(text).toContain(person.nid.slice(-4));
     expect(text).not.toContain(person.nid);
-
-    await context.close();
-  });
+  }
 });

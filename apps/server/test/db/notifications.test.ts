@@ -34,6 +34,7 @@ const SETTINGS: DeliverySettings = {
   leaseMs: 60_000,
   pollMs: 0,
   batchSize: 10,
+  concurrency: 4,
 };
 
 /** A log that keeps every line, to check that no phone number or message text reaches it. */
@@ -602,7 +603,8 @@ describe('SMS outbox', () => {
       db: database.db,
       vault,
       provider,
-      settings: { ...SETTINGS, pollMs: 10 },
+      // One message in flight at a time, so three are still unstarted when the worker stops.
+      settings: { ...SETTINGS, pollMs: 10, concurrency: 1 },
       log: recordingLog().log,
     });
     await vi.waitFor(() => expect(started).toBe(1), { timeout: 10_000, interval: 10 });

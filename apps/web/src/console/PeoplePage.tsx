@@ -142,6 +142,7 @@ export function PeoplePage() {
             maxLength={by === 'name' ? 100 : 30}
             required
             error={problem}
+            className="field-medium"
           />
         </div>
         <p className="audit-note">{t('people.search.audited')}</p>

@@ -156,13 +156,14 @@ const EMPTY: Values = {
   consent: false,
 };
 
-function StepHeading({ children, index }: { children: ReactNode; index: number }) {
+/** The step's title; when `focus` is set (the person moved to this step), focus goes to it. */
+function StepHeading({ children, index, focus }: { children: ReactNode; index: number; focus: boolean }) {
   const { t } = useTranslation();
   const f = useFormat();
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    ref.current?.focus();
-  }, []);
+    if (focus) ref.current?.focus();
+  }, [focus]);
   return (
     <h2 ref={ref} tabIndex={-1} className="step-heading">
       <span className="step-count">
@@ -199,7 +200,14 @@ export function PersonForm({
   const messages = useRegistrationMessages();
   const formRef = useRef<HTMLFormElement>(null);
   const [today] = useState(todayIso);
-  const [step, setStep] = useState<Step>('document');
+  const [step, setStepState] = useState<Step>('document');
+  // The citizen's form opens on its own (focus to its title); the staff form is part of a page,
+  // so focus moves only once the person goes to another step.
+  const [moved, setMoved] = useState(mode === 'citizen');
+  const setStep = (next: Step) => {
+    setMoved(true);
+    setStepState(next);
+  };
   const [v, setV] = useState<Values>(EMPTY);
   const [problems, setProblems] = useState<Problems>({});
   const [checkProblems, setCheckProblems] = useState(0);
@@ -413,10 +421,26 @@ export function PersonForm({
       data-step={step}
     >
       {step === 'document' && (
-        <DocumentStep mode={mode} v={v} set={set} problems={problems} today={today} index={stepIndex} />
+        <DocumentStep
+          mode={mode}
+          v={v}
+          set={set}
+          problems={problems}
+          today={today}
+          index={stepIndex}
+          focusHeading={moved}
+        />
       )}
       {step === 'details' && (
-        <DetailsStep mode={mode} v={v} set={set} problems={problems} today={today} index={stepIndex} />
+        <DetailsStep
+          mode={mode}
+          v={v}
+          set={set}
+          problems={problems}
+          today={today}
+          index={stepIndex}
+          focusHeading={moved}
+        />
       )}
       {step === 'centre' && (
         <CentreStep
@@ -425,6 +449,7 @@ export function PersonForm({
           set={set}
           problems={problems}
           index={stepIndex}
+          focusHeading={moved}
           centres={sortedCentres}
           centresLoading={centres.isPending && district !== null}
           centresError={centres.error}
@@ -467,6 +492,7 @@ interface StepProps {
   set: SetValue;
   problems: Problems;
   index: number;
+  focusHeading: boolean;
 }
 
 function useCountryOptions() {
@@ -480,7 +506,7 @@ function useCountryOptions() {
   }, [f]);
 }
 
-function DocumentStep({ mode, v, set, problems, index, today }: StepProps & { today: string }) {
+function DocumentStep({ mode, v, set, problems, index, today, focusHeading }: StepProps & { today: string }) {
   const { t } = useTranslation();
   const messages = useRegistrationMessages();
   const countries = useCountryOptions();
@@ -490,7 +516,9 @@ function DocumentStep({ mode, v, set, problems, index, today }: StepProps & { to
       : t(`registration.document.numberHint.${v.idType}`, { lengths: messages.idLengths(v.idType) });
   return (
     <>
-      <StepHeading index={index}>{t('registration.document.title')}</StepHeading>
+      <StepHeading index={index} focus={focusHeading}>
+        {t('registration.document.title')}
+      </StepHeading>
       <p className="panel-intro">
         {mode === 'staff' ? t('registration.document.introStaff') : t('registration.document.intro')}
       </p>
@@ -558,7 +586,7 @@ function DocumentStep({ mode, v, set, problems, index, today }: StepProps & { to
   );
 }
 
-function DetailsStep({ mode, v, set, problems, index, today }: StepProps & { today: string }) {
+function DetailsStep({ mode, v, set, problems, index, today, focusHeading }: StepProps & { today: string }) {
   const { t } = useTranslation();
   const f = useFormat();
   const groups = usePriorityGroups().data ?? [];
@@ -572,7 +600,9 @@ function DetailsStep({ mode, v, set, problems, index, today }: StepProps & { tod
 
   return (
     <>
-      <StepHeading index={index}>{t('registration.details.title')}</StepHeading>
+      <StepHeading index={index} focus={focusHeading}>
+        {t('registration.details.title')}
+      </StepHeading>
       <fieldset>
         <legend>{t('registration.details.name')}</legend>
         <TextField
@@ -719,6 +749,7 @@ function CentreStep({
   set,
   problems,
   index,
+  focusHeading,
   centres,
   centresLoading,
   centresError,
@@ -742,7 +773,9 @@ function CentreStep({
   const noticeId = useId();
   return (
     <>
-      <StepHeading index={index}>{t('registration.centre.title')}</StepHeading>
+      <StepHeading index={index} focus={focusHeading}>
+        {t('registration.centre.title')}
+      </StepHeading>
       <ErrorAlert error={centresError} />
       {centresLoading && <Loading />}
       {!centresLoading && !centresError && centres.length === 0 && (
