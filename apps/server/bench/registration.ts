@@ -20,7 +20,8 @@ interface Answer {
  */
 export const registrationScenario: Scenario = {
   name: 'registration',
-  description: 'OTP-verified registrations end to end, with the registry simulator and the SMS outbox in the loop',
+  description:
+    'OTP-verified registrations end to end, with the registry simulator and the SMS outbox in the loop',
   freshDatabase: true,
   async start() {
     const gateway = await startSmsGateway();
@@ -107,10 +108,17 @@ async function places(): Promise<Map<string, { areaId: number; facilityId: numbe
     ) c on true
     where u.depth = 3`);
   await client.end();
-  return new Map(rows.rows.filter((r) => r.facility_id !== null).map((r) => [r.code, { areaId: Number(r.id), facilityId: Number(r.facility_id) }]));
+  return new Map(
+    rows.rows
+      .filter((r) => r.facility_id !== null)
+      .map((r) => [r.code, { areaId: Number(r.id), facilityId: Number(r.facility_id) }]),
+  );
 }
 
-export async function driveRegistrations(ctx: BenchContext, gateway: Awaited<ReturnType<typeof startSmsGateway>>): Promise<Measured> {
+export async function driveRegistrations(
+  ctx: BenchContext,
+  gateway: Awaited<ReturnType<typeof startSmsGateway>>,
+): Promise<Measured> {
   const url = new URL(ctx.base);
   const agent = new Agent({ keepAlive: true, maxSockets: ctx.connections });
   const call = (method: string, path: string, body?: unknown, token?: string): Promise<Answer> =>
@@ -123,12 +131,19 @@ export async function driveRegistrations(ctx: BenchContext, gateway: Awaited<Ret
           method,
           path,
           agent,
-          headers: { ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          headers: {
+            ...(data
+              ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }
+              : {}),
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
         },
         (res) => {
           let text = '';
           res.on('data', (c: Buffer) => (text += c.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : null }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : null }),
+          );
         },
       );
       req.on('error', reject);
@@ -137,7 +152,9 @@ export async function driveRegistrations(ctx: BenchContext, gateway: Awaited<Ret
 
   const settings = (await call('GET', '/api/registration/settings')).body as { consentVersion: string };
   const where = await places();
-  const adults = [...demoRegistryPeople(PEOPLE, 1)].filter((p) => p.dateOfBirth < '2004-01-01' && where.get(p.areaCode)?.facilityId);
+  const adults = [...demoRegistryPeople(PEOPLE, 1)].filter(
+    (p) => p.dateOfBirth < '2004-01-01' && where.get(p.areaCode)?.facilityId,
+  );
   let next = 0;
   const latencies: number[] = [];
   let registered = 0;
@@ -164,7 +181,10 @@ export async function driveRegistrations(ctx: BenchContext, gateway: Awaited<Ret
     if (otp.status !== 202) return void codeArrives.catch(() => undefined);
     const code = await codeArrives.catch(() => null);
     if (!code) return void errors++;
-    const verified = await timed('POST', '/api/citizen/otp/verify', { challengeId: (otp.body as { challengeId: string }).challengeId, code });
+    const verified = await timed('POST', '/api/citizen/otp/verify', {
+      challengeId: (otp.body as { challengeId: string }).challengeId,
+      code,
+    });
     if (verified.status !== 200) return;
     const place = where.get(p.areaCode)!;
     const reg = await timed(
@@ -207,7 +227,8 @@ export async function driveRegistrations(ctx: BenchContext, gateway: Awaited<Ret
   agent.destroy();
 
   latencies.sort((a, b) => a - b);
-  const pct = (q: number) => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 10) / 10;
+  const pct = (q: number) =>
+    Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 10) / 10;
   const baseline = await loadWithAutocannon(ctx.base, [{ method: 'GET', path: '/health/live' }], 50, 10);
   const throughput = Math.round((registered / seconds) * 10) / 10;
   return {

@@ -22,7 +22,12 @@ export interface BenchResult {
 }
 
 /** Drives the server with autocannon after a short warm-up (JIT, caches, connection pool). */
-export async function loadWithAutocannon(base: string, requests: autocannon.Request[], connections: number, seconds: number) {
+export async function loadWithAutocannon(
+  base: string,
+  requests: autocannon.Request[],
+  connections: number,
+  seconds: number,
+) {
   await autocannon({ url: base, connections, duration: 3, requests });
   const result = await autocannon({ url: base, connections, duration: seconds, requests });
   const ok = result['2xx'];
@@ -58,7 +63,10 @@ export async function runBench(args: string[]) {
   const seconds = Number(values.seconds);
   const connections = Number(values.connections);
   const driver = scenario.start ? await scenario.start() : undefined;
-  const server = await startServer(database, { env: { ...scenario.serverEnv, ...driver?.env }, fresh: scenario.freshDatabase ?? false });
+  const server = await startServer(database, {
+    env: { ...scenario.serverEnv, ...driver?.env },
+    fresh: scenario.freshDatabase ?? false,
+  });
   try {
     const ctx: BenchContext = { base: server.base, database, seconds, connections };
     let measured: Omit<BenchResult, 'scenario' | 'database' | 'extra'> & { extra?: Record<string, unknown> };
@@ -66,7 +74,10 @@ export async function runBench(args: string[]) {
       measured = await driver.drive(ctx);
     } else {
       const plan = await scenario.prepare!(ctx);
-      measured = { ...(await loadWithAutocannon(server.base, plan.requests, connections, seconds)), extra: plan.extra ? await plan.extra() : {} };
+      measured = {
+        ...(await loadWithAutocannon(server.base, plan.requests, connections, seconds)),
+        extra: plan.extra ? await plan.extra() : {},
+      };
     }
     const out: BenchResult = {
       scenario: scenario.name,

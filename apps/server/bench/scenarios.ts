@@ -33,7 +33,11 @@ export interface Scenario {
   /** Either a request plan that autocannon drives... */
   prepare?(ctx: BenchContext): Promise<BenchPlan>;
   /** ...or a driver of its own for multi-step flows, started before the server (it may add to its environment). */
-  start?(): Promise<{ env?: Record<string, string>; drive(ctx: BenchContext): Promise<Measured>; close(): Promise<void> }>;
+  start?(): Promise<{
+    env?: Record<string, string>;
+    drive(ctx: BenchContext): Promise<Measured>;
+    close(): Promise<void>;
+  }>;
 }
 
 export async function staffToken(base: string, username = 'admin'): Promise<string> {

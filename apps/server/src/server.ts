@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.ts';
 import { openDatabase, type Database } from './db/database.ts';
@@ -19,10 +19,25 @@ export async function connect(config: Config): Promise<Database> {
   });
 }
 
-/** Builds the web app once when its built assets are missing (a fresh clone). */
+/** Newest modification time of the files under a directory (the web app's sources). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the web app when its built assets are missing (a fresh clone) or older than its sources (a pull). */
 export async function ensureWebBuilt(log: (m: string) => void) {
-  if (existsSync(path.join(WEB_ROOT, 'dist', 'index.html'))) return;
-  log('building the web app (first start only)...');
+  const index = path.join(WEB_ROOT, 'dist', 'index.html');
+  const sources = Math.max(
+    newestMtime(path.join(WEB_ROOT, 'src')),
+    statSync(path.join(WEB_ROOT, 'index.html')).mtimeMs,
+  );
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  log('building the web app...');
   const { build } = await import('vite');
   // Vite sets NODE_ENV=production for its build; this process (and its children) keep their own.
   const nodeEnv = process.env.NODE_ENV;

@@ -1,9 +1,8 @@
 /// <reference lib="dom" />
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ageInYears } from '@dosewise/domain';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +13,6 @@ import { rng } from '../../src/seed/random.ts';
 import { launchBrowser, shot, SHOTS_DIR } from '../support/browser.ts';
 
 const SEED_PEOPLE = 300;
-const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web');
 
 /**
  * What the test looks for on the citizen screens, by accessible name (labels, roles, headings),
@@ -65,16 +63,6 @@ function addressNames(unionCode: string): string[] {
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Newest modification time of any file under `dir`. */
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return latest;
-}
-
 describe('citizen registration in a real browser, on a freshly started server', () => {
   let server: Awaited<ReturnType<typeof startServer>>;
   let browser: Browser;
@@ -101,12 +89,7 @@ describe('citizen registration in a real browser, on a freshly started server', 
   const smsTo = (template: string) => sms().filter((m) => m.to === phone && m.template === template);
 
   beforeAll(async () => {
-    const dist = path.join(WEB_ROOT, 'dist', 'index.html');
-    if (!existsSync(dist) || statSync(dist).mtimeMs < newest(path.join(WEB_ROOT, 'src'))) {
-      throw new Error(
-        'apps/web/dist is older than apps/web/src: run `npm run build:web` before the browser tests',
-      );
-    }
+    // The server builds the web app itself when its assets are missing or older than the sources.
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'dosewise-citizen-'));
     smsFile = path.join(dataDir, 'sms-outbox.jsonl');
     // The same start path as `npm start`: embedded database, demo seed, registry simulator, built web app.

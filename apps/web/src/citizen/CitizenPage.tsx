@@ -34,6 +34,8 @@ export function CitizenPage() {
   const { session } = useCitizenState();
   const queryClient = useQueryClient();
   const token = session?.token ?? null;
+  // A sign-in that was already there when the page loaded: the page opens without moving focus.
+  const [tokenOnLoad] = useState(token);
 
   // Nothing one phone's family list showed may stay for the next sign-in.
   useEffect(() => {
@@ -49,18 +51,23 @@ export function CitizenPage() {
           <CitizenSignIn />
         </>
       ) : (
-        <CitizenHome key={session.token} phone={session.phone} />
+        <CitizenHome key={session.token} phone={session.phone} arrived={session.token !== tokenOnLoad} />
       )}
     </div>
   );
 }
 
-function CitizenHome({ phone }: { phone: string }) {
-  const [view, setView] = useState<View>({ kind: 'family' });
+function CitizenHome({ phone, arrived }: { phone: string; arrived: boolean }) {
+  const [view, setViewState] = useState<View>({ kind: 'family' });
+  const [moved, setMoved] = useState(false);
+  const setView = (next: View) => {
+    setMoved(true);
+    setViewState(next);
+  };
   const queryClient = useQueryClient();
   switch (view.kind) {
     case 'family':
-      return <FamilyView phone={phone} onAdd={() => setView({ kind: 'add' })} />;
+      return <FamilyView phone={phone} focus={arrived || moved} onAdd={() => setView({ kind: 'add' })} />;
     case 'add':
       return (
         <div className="card step-card">
@@ -95,7 +102,7 @@ function useCardDownload() {
   });
 }
 
-function FamilyView({ phone, onAdd }: { phone: string; onAdd: () => void }) {
+function FamilyView({ phone, focus, onAdd }: { phone: string; focus: boolean; onAdd: () => void }) {
   const { t } = useTranslation();
   const f = useFormat();
   const settings = useRegistrationSettings();
@@ -106,8 +113,8 @@ function FamilyView({ phone, onAdd }: { phone: string; onAdd: () => void }) {
   const [notice, setNotice] = useState<string | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    heading.current?.focus();
-  }, []);
+    if (focus) heading.current?.focus();
+  }, [focus]);
   const people = family.data ?? [];
   const limit = settings.data?.peoplePerPhone;
   const full = limit !== undefined && people.length >= limit;

@@ -25,11 +25,12 @@ interface Challenge {
   resendAt: number;
 }
 
-function Heading({ id, children }: { id: string; children: string }) {
+/** A step's title; focus goes to it when the person arrives at the step (not on page load). */
+function Heading({ id, children, focus = true }: { id: string; children: string; focus?: boolean }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
-    ref.current?.focus();
-  }, []);
+    if (focus) ref.current?.focus();
+  }, [focus]);
   return (
     <h2 id={id} ref={ref} tabIndex={-1}>
       {children}
@@ -40,6 +41,7 @@ function Heading({ id, children }: { id: string; children: string }) {
 /** Step 1 and 2: the phone number, then the 6-digit code sent to it by SMS. */
 export function CitizenSignIn() {
   const { t } = useTranslation();
+  const f = useFormat();
   const { ended } = useCitizenState();
   const messages = useRegistrationMessages();
   const [phone, setPhone] = useState('');
@@ -47,6 +49,10 @@ export function CitizenSignIn() {
   const [challenge, setChallenge] = useState<Challenge | null>(null);
   /** Epoch ms until which the server asked us not to send another code (Retry-After). */
   const [blockedUntil, setBlockedUntil] = useState(0);
+  /** Back from the code step ("use another number"): focus returns to the phone step's title. */
+  const [returned, setReturned] = useState(false);
+  const now = useNow(1000, blockedUntil > 0);
+  const blockedFor = Math.max(0, (blockedUntil - now) / 1000);
 
   const sendCode = useMutation({
     mutationFn: (e164: string) =>
@@ -94,6 +100,7 @@ export function CitizenSignIn() {
         resendPending={sendCode.isPending}
         resendError={sendCode.error}
         changePhone={() => {
+          setReturned(true);
           sendCode.reset();
           setChallenge(null);
         }}
@@ -103,7 +110,9 @@ export function CitizenSignIn() {
 
   return (
     <section className="card step-card" aria-labelledby="citizen-phone-heading">
-      <Heading id="citizen-phone-heading">{t('citizen.phone.title')}</Heading>
+      <Heading id="citizen-phone-heading" focus={returned}>
+        {t('citizen.phone.title')}
+      </Heading>
       {ended === 'expired' && <Notice tone="info">{t('citizen.phone.expired')}</Notice>}
       <p>{t('citizen.phone.intro')}</p>
       <form className="stack" noValidate onSubmit={submitPhone}>
@@ -121,25 +130,23 @@ export function CitizenSignIn() {
           className="field-medium"
         />
         <ErrorAlert error={sendCode.error} />
-        <BlockedNote until={blockedUntil} />
+        {blockedFor > 0 && (
+          <p className="field-hint" data-testid="blocked-for">
+            {t('citizen.code.resendIn', { time: f.countdown(blockedFor) })}
+          </p>
+        )}
         <div className="actions">
-          <button type="submit" className="button" disabled={sendCode.isPending} data-testid="send-code">
+          <button
+            type="submit"
+            className="button"
+            disabled={sendCode.isPending || blockedFor > 0}
+            data-testid="send-code"
+          >
             {sendCode.isPending ? t('citizen.phone.sending') : t('citizen.phone.send')}
           </button>
         </div>
       </form>
     </section>
-  );
-}
-
-/** "You can ask for a new code in 0:42", while the server's Retry-After lasts. */
-function BlockedNote({ until }: { until: number }) {
-  const { t } = useTranslation();
-  const f = useFormat();
-  const now = useNow(1000, until > 0);
-  if (until <= now) return null;
-  return (
-    <p className="field-hint">{t('citizen.code.resendIn', { time: f.countdown((until - now) / 1000) })}</p>
   );
 }
 
