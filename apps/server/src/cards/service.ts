@@ -45,6 +45,7 @@ export function cardService(deps: { db: Db; keys: CardKeys }) {
       const p = await db
         .selectFrom('person as p')
         .leftJoin('facility as f', 'f.id', 'p.preferred_facility_id')
+        .leftJoin('vaccine_product as v', 'v.id', 'p.preferred_product_id')
         .select([
           'p.id',
           'p.registration_number',
@@ -56,6 +57,8 @@ export function cardService(deps: { db: Db; keys: CardKeys }) {
           'p.id_last4',
           'f.name_en as centre_en',
           'f.name_bn as centre_bn',
+          'v.primary_doses',
+          'v.name as product_name',
         ])
         .where('p.id', '=', personId)
         .executeTakeFirst();
@@ -70,8 +73,12 @@ export function cardService(deps: { db: Db; keys: CardKeys }) {
           idType: p.id_type,
           idLast4: p.id_last4,
           centre: p.centre_en ? { nameEn: p.centre_en, nameBn: p.centre_bn ?? p.centre_en } : null,
-          // Doses and appointments join the card when scheduling and vaccination record them.
-          schedule: [],
+          // Until appointments and doses exist, the card lists the doses of the primary series as
+          // "to be scheduled" (the chosen vaccine's series, or one dose when none was chosen).
+          schedule: Array.from({ length: p.primary_doses ?? 1 }, (_, i) => ({
+            doseNumber: i + 1,
+            ...(p.product_name ? { productName: p.product_name } : {}),
+          })),
           issuedAt: new Date().toISOString().slice(0, 10),
           token: await this.token(personId),
         },
