@@ -154,9 +154,10 @@ create table job (
 );
 create index job_due_idx on job (run_at) where status in ('queued', 'running');
 
--- Fixed-window counters for abuse limits (codes per client address per hour, and later more):
+-- Fixed-window counters for abuse limits (codes per phone and per client address, and later more):
 -- one row per key and window, incremented in place, so a check costs the same on the millionth request.
-create table rate_counter (
+-- Unlogged: a counter lost in a crash only forgets a window's count, and no commit waits on its WAL.
+create unlogged table rate_counter (
   key text not null,
   window_start timestamptz not null,
   count integer not null default 0,

@@ -144,7 +144,7 @@ export function registrationService(deps: {
     return check.normalised;
   }
 
-  async function resolveGroup(trx: Tx, input: RegistrationInput, idBlind: string) {
+  async function resolveGroup(trx: Db, input: RegistrationInput, idBlind: string) {
     const repo = registrationRepository(trx);
     const groups = (await repo.currentGroups()).map(toGroup);
     const young = tooYoungForEveryOpenGroup(input.dateOfBirth, groups, today());
@@ -169,7 +169,7 @@ export function registrationService(deps: {
     return { row, status: choice.status };
   }
 
-  async function checkPlace(trx: Tx, input: RegistrationInput) {
+  async function checkPlace(trx: Db, input: RegistrationInput) {
     const area = await trx
       .selectFrom('area')
       .select(['id', 'path', 'depth'])
@@ -274,20 +274,22 @@ export function registrationService(deps: {
     }
 
     const locale = input.locale ?? 'bn';
+    // Reference data (places, groups) is read before the transaction: the transaction holds a
+    // connection and the account's row lock, and should hold them only for the writes.
+    const { areaPath } = await checkPlace(db, input);
+    if (
+      channel.kind === 'assisted' &&
+      !authorize(channel.staff, 'person.register', {
+        kind: 'facility',
+        facilityId: channel.facilityId,
+        areaPath: await facilityPath(db, channel.facilityId),
+      })
+    ) {
+      throw forbidden();
+    }
+    const group = await resolveGroup(db, input, idBlind);
     const result = await withTransaction(db, async (trx) => {
       const repo = registrationRepository(trx);
-      const { areaPath } = await checkPlace(trx, input);
-      if (
-        channel.kind === 'assisted' &&
-        !authorize(channel.staff, 'person.register', {
-          kind: 'facility',
-          facilityId: channel.facilityId,
-          areaPath: await facilityPath(trx, channel.facilityId),
-        })
-      ) {
-        throw forbidden();
-      }
-      const group = await resolveGroup(trx, input, idBlind);
 
       let accountId: number | null = null;
       let phoneEnc: string | null = null;
@@ -386,7 +388,7 @@ export function registrationService(deps: {
     return personDto(view!);
   }
 
-  async function facilityPath(trx: Tx, facilityId: number) {
+  async function facilityPath(trx: Db, facilityId: number) {
     const f = await trx
       .selectFrom('facility as f')
       .innerJoin('area as a', 'a.id', 'f.area_id')

@@ -154,7 +154,11 @@ function FamilyView({ phone, focus, onAdd }: { phone: string; focus: boolean; on
             <FamilyMember
               key={p.id}
               person={p}
-              onRemoved={(name) => setNotice(t('citizen.family.removed', { name }))}
+              onRemoved={(name) => {
+                setNotice(t('citizen.family.removed', { name }));
+                // The removed person's buttons are gone: focus goes back to the list's title.
+                heading.current?.focus();
+              }}
             />
           ))}
         </ul>
