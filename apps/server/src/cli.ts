@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, configurationMarkdown, loadConfig } from './config.ts';
-import { migrate } from './db/migrate.ts';
+import { migrate, MigrationError } from './db/migrate.ts';
 import { seedDemo } from './seed/demo.ts';
 import { connect, start } from './server.ts';
 
@@ -126,7 +126,7 @@ async function main(argv: string[]) {
 class UsageError extends Error {}
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError) {
+  if (err instanceof ConfigError || err instanceof MigrationError) {
     console.error(err.message);
     process.exit(2);
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +8,12 @@ import type { Db } from './database.ts';
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 // Any fixed number: every process that migrates takes the same session-level advisory lock.
 const MIGRATION_LOCK = 7_214_003;
+
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
+const checksum = (m: Migration) => createHash('sha256').update(m.sql).digest('hex');
 
 export interface Migration {
   name: string;
@@ -32,17 +39,32 @@ export async function migrate(db: Db, migrations = listMigrations()): Promise<st
         name text primary key,
         applied_at timestamptz not null default now()
       )`.execute(conn);
-      const done = new Set(
-        (await sql<{ name: string }>`select name from schema_migration`.execute(conn)).rows.map(
-          (r) => r.name,
-        ),
-      );
+      await sql`alter table schema_migration add column if not exists checksum text`.execute(conn);
+      const rows = await sql<{
+        name: string;
+        checksum: string | null;
+      }>`select name, checksum from schema_migration`.execute(conn);
+      const done = new Map(rows.rows.map((r) => [r.name, r.checksum]));
+      // A released migration is never edited: a changed file would leave databases that ran the old
+      // text and databases that run the new one. Refuse to start rather than drift.
+      const changed = migrations.filter((m) => {
+        const stored = done.get(m.name);
+        return stored !== undefined && stored !== null && stored !== checksum(m);
+      });
+      if (changed.length) {
+        throw new MigrationError(
+          `Migration files changed after they were applied to this database: ${changed.map((m) => m.name).join(', ')}. ` +
+            'Put the change in a new migration file instead (or, for a throwaway demo database, delete its data directory).',
+        );
+      }
       const applied: string[] = [];
       for (const m of migrations) {
         if (done.has(m.name)) continue;
         await conn.transaction().execute(async (trx) => {
           await sql.raw(m.sql).execute(trx);
-          await sql`insert into schema_migration (name) values (${m.name})`.execute(trx);
+          await sql`insert into schema_migration (name, checksum) values (${m.name}, ${checksum(m)})`.execute(
+            trx,
+          );
         });
         applied.push(m.name);
       }

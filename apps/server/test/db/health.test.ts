@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listMigrations, migrate } from '../../src/db/migrate.ts';
 import { testApp, type TestContext } from '../support/app.ts';
 
 describe('health and API description', () => {
@@ -20,5 +21,22 @@ describe('health and API description', () => {
     const ready = await t.app.inject('/health/ready');
     expect(ready.statusCode).toBe(503);
     expect(ready.json<{ reason: string }>().reason).toMatch(/0001_foundation/);
+  });
+});
+
+describe('migrations', () => {
+  let t: TestContext;
+  beforeAll(async () => {
+    t = await testApp();
+  });
+  afterAll(() => t.close());
+
+  it('refuse to run when an applied migration file was edited afterwards', async () => {
+    const migrations = listMigrations();
+    expect(await migrate(t.database.db, migrations)).toEqual([]);
+    const edited = migrations.map((m, i) =>
+      i === 0 ? { ...m, sql: `${m.sql}\n-- edited after release` } : m,
+    );
+    await expect(migrate(t.database.db, edited)).rejects.toThrow(/0001_foundation.*new migration file/s);
   });
 });
