@@ -137,6 +137,11 @@ export const ConfigSchema = Type.Object({
         "JSON with the format and check rules per identity document type (national ID lengths and check digit, birth registration number, passport pattern); default: Bangladesh's rules in packages/domain (DEFAULT_ID_RULES).",
     }),
   ),
+  TIME_ZONE: Type.String({
+    default: 'Asia/Dhaka',
+    description:
+      "Time zone of the programme: today's date for ages, opening dates and intervals is taken in it.",
+  }),
   CONSENT_NOTICE_VERSION: Type.String({
     default: '2026-01',
     description: 'Version of the data-processing notice a citizen consents to at registration.',

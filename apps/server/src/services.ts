@@ -95,9 +95,10 @@ export async function createServices(
       consentVersion: config.CONSENT_NOTICE_VERSION,
       idRules,
       centreAreaDepth: 1,
+      timeZone: config.TIME_ZONE,
     },
   });
-  const groups = priorityGroupService({ db, read, vault, idRules });
+  const groups = priorityGroupService({ db, read, vault, idRules, timeZone: config.TIME_ZONE });
   const cardKeys = await loadCardKeys({
     dataDir: config.DOSEWISE_DATA_DIR,
     mode: config.DOSEWISE_MODE,

@@ -17,15 +17,21 @@ import type { IdentifierVault } from '../privacy/identifiers.ts';
 import type { IdType } from '../db/schema.ts';
 import { registrationRepository, type GroupRow } from './repository.ts';
 import type { PriorityGroupInput } from './schemas.ts';
+import { todayIn } from './calendar.ts';
 import { toGroup } from './service.ts';
-
-const today = () => new Date().toISOString().slice(0, 10);
 
 /**
  * Priority groups are data a national admin edits. Every edit is a new version; a registration keeps
  * the version it was accepted under, so a later change of rule never rewrites history.
  */
-export function priorityGroupService(deps: { db: Db; read: Db; vault: IdentifierVault; idRules?: IdRules }) {
+export function priorityGroupService(deps: {
+  db: Db;
+  read: Db;
+  vault: IdentifierVault;
+  idRules?: IdRules;
+  timeZone: string;
+}) {
+  const today = () => todayIn(deps.timeZone);
   const { db, vault } = deps;
   const dto = (g: GroupRow, openCodes: Set<string>) => ({
     ...toGroup(g),

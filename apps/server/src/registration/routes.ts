@@ -198,6 +198,39 @@ export function registrationRoutes(
     async (req) => deps.reference.publicFacilities(req.query.areaId),
   );
 
+  app.get(
+    '/api/public/products',
+    {
+      schema: {
+        operationId: 'publicProducts',
+        tags: ['registration'],
+        summary: 'Vaccines offered, for a citizen\'s preference at registration',
+        response: {
+          200: Type.Array(
+            Type.Object({
+              id: Type.Integer(),
+              code: Type.String(),
+              name: Type.String(),
+              manufacturer: Type.String(),
+              primaryDoses: Type.Integer(),
+              minAgeYears: Type.Integer(),
+            }),
+          ),
+        },
+      },
+      config: { public: true },
+    },
+    async () =>
+      (await deps.reference.listProducts(false)).map((p) => ({
+        id: p.id,
+        code: p.code,
+        name: p.name,
+        manufacturer: p.manufacturer,
+        primaryDoses: p.primaryDoses,
+        minAgeYears: p.minAgeYears,
+      })),
+  );
+
   app.post(
     '/api/citizen/otp',
     {

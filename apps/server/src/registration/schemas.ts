@@ -99,6 +99,10 @@ export const Person = Type.Object(
       Type.Literal('awaiting_approval'),
       Type.Literal('rejected'),
     ]),
+    priorityEvidence: Type.Object(
+      { note: Type.Optional(Type.String()), documentRef: Type.Optional(Type.String()) },
+      { description: 'What the person gave as proof of the priority group, for the staff who approve it.' },
+    ),
     preferredFacility: Type.Union([Named, Type.Null()]),
     preferredProduct: Type.Union([Type.Object({ id: Type.Integer(), name: Type.String() }), Type.Null()]),
     verificationStatus: Type.Union([

@@ -21,6 +21,7 @@ import { AppError, badRequest, conflict, forbidden, notFound } from '../http/err
 import type { IdentifierVault } from '../privacy/identifiers.ts';
 import type { RegistryAnswer } from '../registry/adapter.ts';
 import type { EnqueueJob, Notify } from './ports.ts';
+import { todayIn } from './calendar.ts';
 import { registrationRepository, type GroupRow, type PersonView } from './repository.ts';
 
 export interface RegistrationSettings {
@@ -30,6 +31,8 @@ export interface RegistrationSettings {
   idRules?: IdRules;
   /** Depth of the area (from the top) inside which the chosen centre must lie with the address: 1 = same district. */
   centreAreaDepth: number;
+  /** IANA time zone whose calendar gives today's date. */
+  timeZone: string;
 }
 
 export interface RegistrationInput {
@@ -88,6 +91,7 @@ export function personDto(p: PersonView) {
     comorbidities: p.comorbidities,
     priorityGroup: { code: p.group_code, nameEn: p.group_name_en, nameBn: p.group_name_bn },
     priorityStatus: p.priority_status,
+    priorityEvidence: p.priority_evidence as { note?: string; documentRef?: string },
     preferredFacility:
       p.preferred_facility_id === null
         ? null
@@ -101,8 +105,6 @@ export function personDto(p: PersonView) {
 }
 export type PersonDto = ReturnType<typeof personDto>;
 
-const today = () => new Date().toISOString().slice(0, 10);
-
 export function registrationService(deps: {
   db: Db;
   read: Db;
@@ -114,6 +116,7 @@ export function registrationService(deps: {
 }) {
   const { db, vault, settings } = deps;
   const rules = settings.idRules ?? DEFAULT_ID_RULES;
+  const today = () => todayIn(settings.timeZone);
 
   /** Everything that can be refused before touching the database or the registry. */
   function precheck(input: RegistrationInput) {

@@ -1026,6 +1026,7 @@ const PUBLIC_ROUTES = [
   'GET /api/priority-groups',
   'GET /api/public/areas',
   'GET /api/public/facilities',
+  'GET /api/public/products',
   'POST /api/citizen/otp',
   'POST /api/citizen/otp/verify',
   // Keys that verify the signed token on vaccination cards, for offline checks.

@@ -431,6 +431,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/public/products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vaccines offered, for a citizen's preference at registration */
+        get: operations["publicProducts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/citizen/otp": {
         parameters: {
             query?: never;
@@ -790,6 +807,11 @@ export interface components {
                 nameBn: string;
             };
             priorityStatus: "accepted" | "awaiting_approval" | "rejected";
+            /** @description What the person gave as proof of the priority group, for the staff who approve it. */
+            priorityEvidence: {
+                note?: string;
+                documentRef?: string;
+            };
             preferredFacility: {
                 id: number;
                 nameEn: string;
@@ -2769,6 +2791,33 @@ export interface operations {
             };
         };
     };
+    publicProducts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        code: string;
+                        name: string;
+                        manufacturer: string;
+                        primaryDoses: number;
+                        minAgeYears: number;
+                    }[];
+                };
+            };
+        };
+    };
     requestOtp: {
         parameters: {
             query?: never;
@@ -2779,7 +2828,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    /** @description Mobile number, e.g. 01712345678 or +8801712345678. */
+                    /** @description Mobile number, e.g. 01712345678 or +8801712345678 (Bengali digits are fine). */
                     phone: string;
                     locale?: "en" | "bn";
                 };
@@ -3057,7 +3106,7 @@ export interface operations {
                         noticeVersion: string;
                     };
                     locale?: "en" | "bn";
-                    /** @description Mobile number, e.g. 01712345678 or +8801712345678. */
+                    /** @description Mobile number, e.g. 01712345678 or +8801712345678 (Bengali digits are fine). */
                     phone?: string;
                 };
             };
@@ -3126,7 +3175,7 @@ export interface operations {
                 idType?: "nid" | "birth_registration" | "passport";
                 idNumber?: string;
                 registrationNumber?: string;
-                /** @description Mobile number, e.g. 01712345678 or +8801712345678. */
+                /** @description Mobile number, e.g. 01712345678 or +8801712345678 (Bengali digits are fine). */
                 phone?: string;
                 name?: string;
             };
