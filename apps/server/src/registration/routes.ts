@@ -204,7 +204,7 @@ export function registrationRoutes(
       schema: {
         operationId: 'publicProducts',
         tags: ['registration'],
-        summary: 'Vaccines offered, for a citizen\'s preference at registration',
+        summary: "Vaccines offered, for a citizen's preference at registration",
         response: {
           200: Type.Array(
             Type.Object({
