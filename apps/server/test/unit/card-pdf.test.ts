@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateCardKey, signCardToken, verifyCardToken } from '@dosewise/certificates';
+// jsqr is CommonJS: its default import is `module.exports`, whose `default` is the decoder.
+import jsqr from 'jsqr';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +14,7 @@ import {
   renderVaccinationCard,
   type VaccinationCard,
 } from '../../src/cards/card-pdf.ts';
-import { registerCardFonts, scriptRuns, widthOf } from '../../src/cards/card-text.ts';
+import { drawLine, registerCardFonts, scriptRuns, widthOf } from '../../src/cards/card-text.ts';
 
 const hasPoppler = (() => {
   try {
@@ -76,6 +78,12 @@ function readPgm(file: string): { width: number; height: number; pixels: Uint8Ar
   return { width: Number(width), height: Number(height), pixels: data.subarray(whole.length) };
 }
 
+function pdfBuffer(doc: PDFKit.PDFDocument): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
+}
+
 describe('vaccination card text', () => {
   it('cuts mixed text into script runs, spaces staying with their run', () => {
     expect(scriptRuns('Male · পুরুষ (M)')).toEqual([
@@ -111,10 +119,10 @@ describe('vaccination card text', () => {
     for (const [word, width] of reference) expect([word, shapedWidth(word)]).toEqual([word, width]);
   });
 
-  // Known defect: fontkit (pdfkit's shaper) builds wrong conjuncts for these words in Noto Sans
-  // Bengali, e.g. মোহন with a হ্ন ligature that has no hasanta, ক্ত drawn as ত্ত. The fix is to
-  // shape with HarfBuzz (harfbuzzjs, see card-text.ts); then this test fails: drop `.fails`.
-  it.fails('shapes the conjuncts that fontkit gets wrong as HarfBuzz does', () => {
+  // fontkit, pdfkit's own shaper, builds wrong conjuncts for these words in Noto Sans Bengali
+  // (মোহন with a হ্ন ligature that has no hasanta, ক্ত drawn as ত্ত, ...): the cards shape with
+  // HarfBuzz instead (see card-text.ts), and these widths are what tell the two apart.
+  it('shapes the conjuncts that fontkit gets wrong as HarfBuzz does', () => {
     const reference: [string, number][] = [
       ['মোহন', 2375],
       ['আক্তার', 2931],
@@ -123,8 +131,18 @@ describe('vaccination card text', () => {
       ['লস্কর', 2072],
       ['হৃদয়', 1853],
       ['চিহ্নিত', 2521],
+      ['মুক্তা', 1788],
     ];
     for (const [word, width] of reference) expect([word, shapedWidth(word)]).toEqual([word, width]);
+    // Noto Sans Bengali Bold, measured the same way.
+    const bold: [string, number][] = [
+      ['মোহন', 2476],
+      ['আক্তার', 3047],
+      ['নিবন্ধন', 2879],
+      ['মুক্তা', 1864],
+    ];
+    for (const [word, width] of bold)
+      expect([word, Math.round(widthOf(doc, word, 1000, 700))]).toEqual([word, width]);
   });
 });
 
@@ -142,12 +160,23 @@ describe.skipIf(!hasPoppler)('vaccination card PDF', () => {
     expect(text).toContain(NAME_EN);
     expect(text).toContain('Kishoreganj 250-Bed District Hospital');
     expect(text).toContain('•••• 4821');
-    // Bengali comes back in glyph order, not in the order it was typed: a vowel sign drawn
-    // before its consonant (ি, ে, ো) is extracted first, and a conjunct maps to whatever its
-    // glyph was first drawn for. Words made only of letters and post-base vowel signs come back
-    // as typed, so those are what is checked.
-    for (const word of ['আল', 'মামুন', 'রহমান', 'তালুকদার', 'খান', 'হাসপাতাল', '২৫০'])
-      expect(text).toContain(word);
+    // Bengali comes back as it was typed, vowel signs drawn before their consonant (ি, ে, ো) and
+    // conjuncts included: each glyph maps to the text it stands for where it stands.
+    expect(text).toContain(NAME_BN);
+    expect(text).toContain('কিশোরগঞ্জ ২৫০ শয্যা বিশিষ্ট জেলা হাসপাতাল');
+    for (const label of [
+      'জাতীয় কোভিড-১৯ টিকাদান কর্মসূচি',
+      'নিবন্ধন নম্বর',
+      'জন্ম তারিখ',
+      'লিঙ্গ',
+      'পরিচয়পত্র',
+      'কেন্দ্রে এই কোডটি দেখান',
+      'নির্ধারিত তারিখ',
+      'প্রদানের তারিখ',
+      'নির্ধারণ করা হবে',
+      'টিকা নিতে এই কার্ড ও আপনার পরিচয়পত্র সঙ্গে আনুন।',
+    ])
+      expect(text).toContain(label);
 
     execFileSync('pdftoppm', ['-png', '-r', '100', '-singlefile', file, path.join(dir, 'card')]);
     const png = readFileSync(path.join(dir, 'card.png'));
@@ -155,8 +184,8 @@ describe.skipIf(!hasPoppler)('vaccination card PDF', () => {
     expect(png.readUInt32BE(16)).toBe(827); // A4 at 100 dpi: 8.27 in wide
 
     // The printed QR code, module by module. Each module's centre is sampled from a 300 dpi
-    // rendering and compared with the QR code of the token, which is then verified. No QR
-    // decoder is installed (jsqr would read the image without knowing the token).
+    // rendering and compared with the QR code of the token, which is then verified; and a QR
+    // decoder, which knows nothing of the token, reads it from the same image.
     const dpi = 300;
     const px = (pt: number) => Math.round((pt * dpi) / 72);
     execFileSync('pdftoppm', [
@@ -202,8 +231,66 @@ describe.skipIf(!hasPoppler)('vaccination card PDF', () => {
     }
     expect(mismatches).toBe(0);
     expect(quietDark).toBe(0);
+    const rgba = new Uint8ClampedArray(image.width * image.height * 4);
+    image.pixels.forEach((v, i) => rgba.set([v, v, v, 255], i * 4));
+    expect(jsqr.default(rgba, image.width, image.height)?.data).toBe(card.token);
     const verified = await verifyCardToken(card.token, publicJwks, { now: ISSUED });
     expect(verified).toMatchObject({ valid: true, claims: { rn: card.registrationNumber, n: NAME_EN } });
+  });
+
+  it('copies the Bengali conjuncts fontkit got wrong out of the card as typed', async () => {
+    const { card } = await sampleCard();
+    const nameBn = 'মোহন আক্তার লস্কর মুক্তা';
+    const centreBn = 'ব্রাহ্মণবাড়িয়া কিশোরগঞ্জ চট্টগ্রাম উত্তর কেন্দ্র';
+    const pdf = await renderVaccinationCard(
+      {
+        ...card,
+        nameEn: 'Mohan Akter Laskar Mukta',
+        nameBn,
+        idType: 'birth_registration',
+        centre: { nameEn: 'Brahmanbaria Kishoreganj Chattogram North Centre', nameBn: centreBn },
+      },
+      { locale: 'bn' },
+    );
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'card-pdf-'));
+    writeFileSync(path.join(dir, 'card.pdf'), pdf);
+    // Noto draws ক্ত (আক্তার) with the glyph of ত্ত (উত্তর) plus an arm of ক: that glyph must copy
+    // out as ক্ত in one word and as ত্ত in the other.
+    for (const args of [['-layout'], ['-raw']]) {
+      const text = execFileSync('pdftotext', [...args, path.join(dir, 'card.pdf'), '-'], {
+        encoding: 'utf8',
+      });
+      for (const line of [nameBn, centreBn, 'নিবন্ধন নম্বর', 'জন্ম নিবন্ধন', 'টিকা কেন্দ্র'])
+        expect(text).toContain(line);
+    }
+  });
+
+  it('draws the ra-phala of ন্দ্র under the conjunct, not after it', async () => {
+    // fontkit draws কেন্দ্র with the ra-phala half an em past the end of the word, where the
+    // next word starts; HarfBuzz puts it under ন্দ. At 100 pt and 72 dpi a pixel is a point.
+    const doc = new PDFDocument({ size: [300, 150], margin: 0 });
+    const done = pdfBuffer(doc);
+    registerCardFonts(doc);
+    drawLine(doc, 'কেন্দ্র', 50, 100, 250, { size: 100 });
+    const advance = widthOf(doc, 'কেন্দ্র', 100);
+    doc.end();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'card-pdf-'));
+    writeFileSync(path.join(dir, 'word.pdf'), await done);
+    execFileSync('pdftoppm', [
+      '-gray',
+      '-r',
+      '72',
+      '-singlefile',
+      path.join(dir, 'word.pdf'),
+      path.join(dir, 'word'),
+    ]);
+    const image = readPgm(path.join(dir, 'word.pgm'));
+    let right = -1;
+    image.pixels.forEach((v, i) => {
+      if (v < 128) right = Math.max(right, i % image.width);
+    });
+    expect(right).toBeGreaterThan(150);
+    expect(right + 1 - 50).toBeLessThanOrEqual(advance + 5);
   });
 
   it('renders a card without a centre, a Bengali name or a schedule, Bengali first', async () => {
