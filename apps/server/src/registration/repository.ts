@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { Queryable } from '../db/database.ts';
 import { containsPattern } from '../db/like.ts';
 import type { PersonTable, PriorityGroupTable } from '../db/schema.ts';
@@ -200,21 +200,6 @@ export function registrationRepository(db: Queryable) {
         );
       }
       return query.execute();
-    },
-    pendingVerification(limit: number) {
-      return db
-        .selectFrom('person')
-        .select(['id'])
-        .where('verification_status', '=', 'pending')
-        .orderBy('id')
-        .limit(limit)
-        .execute();
-    },
-    countPeople() {
-      return db
-        .selectFrom('person')
-        .select(sql<number>`count(*)::int`.as('n'))
-        .executeTakeFirstOrThrow();
     },
   };
 }

@@ -436,7 +436,6 @@ export function registrationService(deps: {
 
   return {
     register,
-    precheck,
 
     async family(accountId: number) {
       return (await registrationRepository(db).family(accountId)).map(personDto);
@@ -516,7 +515,6 @@ export function registrationService(deps: {
         scope.all ? null : scope,
         50,
       );
-      const visible = rows;
       await recordAudit(db, {
         actorKind: 'staff',
         actorId: staff.userId,
@@ -526,10 +524,10 @@ export function registrationService(deps: {
         ip: ctx.ip,
         details: {
           keys: Object.keys(q).filter((k) => q[k as keyof typeof q]),
-          results: visible.map((r) => r.id),
+          results: rows.map((r) => r.id),
         },
       });
-      return visible.map(personDto);
+      return rows.map(personDto);
     },
 
     /** Demographic correction: a new state plus a record of the old values, who and why. */
