@@ -5,3 +5,4 @@ export * from './registration-number.ts';
 export * from './phone.ts';
 export { asciiDigits, compactNumber } from './text.ts';
 export { ISO_3166_ALPHA2 } from './countries.ts';
+export * from './doses.ts';

@@ -284,6 +284,115 @@ export interface RateCounterTable {
   count: number;
 }
 
+export type SessionStatus = 'open' | 'closed' | 'cancelled';
+
+export interface VaccinationSessionTable {
+  id: Id;
+  facility_id: number;
+  /** ISO date, 'YYYY-MM-DD'. */
+  session_date: string;
+  product_id: number;
+  dose_numbers: number[];
+  min_age_years: Generated<number>;
+  max_age_years: number | null;
+  /** 'HH:MM:SS'. */
+  starts_at: string;
+  ends_at: string;
+  status: Generated<SessionStatus>;
+  cancel_reason: string | null;
+  created_by: number | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  settled_at: Timestamp | null;
+}
+
+export interface SessionSlotTable {
+  id: Id;
+  session_id: number;
+  starts_at: string;
+  ends_at: string;
+  capacity: number;
+  booked: Generated<number>;
+}
+
+export interface DoseTable {
+  id: Id;
+  person_id: number;
+  dose_number: number;
+  product_id: number;
+  facility_id: number | null;
+  administered_on: string;
+  administered_at: Timestamp;
+  appointment_id: number | null;
+  recorded_by: number | null;
+  recorded_at: Generated<Date>;
+  voided_at: Timestamp | null;
+}
+
+export type AppointmentStatus = 'booked' | 'attended' | 'missed' | 'cancelled';
+export type BookedVia = 'citizen' | 'staff' | 'auto';
+export type CancelReason = 'person' | 'session_cancelled' | 'staff';
+
+export interface AppointmentTable {
+  id: Id;
+  person_id: number;
+  dose_number: number;
+  session_id: number;
+  slot_id: number;
+  facility_id: number;
+  product_id: number;
+  session_date: string;
+  code: string;
+  status: Generated<AppointmentStatus>;
+  booked_via: BookedVia;
+  booked_by_account: number | null;
+  booked_by_staff: number | null;
+  idempotency_key: string | null;
+  reschedule_count: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  cancelled_at: Timestamp | null;
+  cancel_reason: CancelReason | null;
+  attended_at: Timestamp | null;
+  missed_at: Timestamp | null;
+}
+
+export type WaitingReason = 'registered' | 'next_dose' | 'person_cancelled' | 'session_cancelled' | 'missed';
+
+export interface WaitingEntryTable {
+  person_id: number;
+  dose_number: number;
+  product_id: number | null;
+  earliest_date: string;
+  due_date: string | null;
+  priority_rank: number;
+  registered_at: Timestamp;
+  reason: WaitingReason;
+  since: Generated<Date>;
+  unplaced_reason: string | null;
+  unplaced_at: Timestamp | null;
+}
+
+export interface FacilityAttendanceTable {
+  facility_id: number;
+  session_date: string;
+  attended: Generated<number>;
+  missed: Generated<number>;
+}
+
+export interface ScheduleRunTable {
+  id: Id;
+  status: Generated<'running' | 'done' | 'failed'>;
+  params: ColumnType<Record<string, unknown>, string, string>;
+  progress: Generated<number>;
+  phase: Generated<string>;
+  summary: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  error: string | null;
+  started_by: number | null;
+  started_at: Generated<Date>;
+  finished_at: Timestamp | null;
+}
+
 export interface DB {
   area_level: AreaLevelTable;
   area: AreaTable;
@@ -304,4 +413,11 @@ export interface DB {
   notification: NotificationTable;
   job: JobTable;
   rate_counter: RateCounterTable;
+  vaccination_session: VaccinationSessionTable;
+  session_slot: SessionSlotTable;
+  dose: DoseTable;
+  appointment: AppointmentTable;
+  waiting_entry: WaitingEntryTable;
+  facility_attendance: FacilityAttendanceTable;
+  schedule_run: ScheduleRunTable;
 }
