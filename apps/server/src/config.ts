@@ -125,6 +125,30 @@ export const ConfigSchema = Type.Object({
     3600,
     60,
   ),
+  SEARCH_PER_IP_MINUTE: IntString(
+    'Availability searches one client address may make per minute (public and citizen searches alike).',
+    600,
+    1,
+  ),
+  BOOKING_PER_IP_MINUTE: IntString(
+    'Bookings, reschedules and cancellations one client address may make per minute.',
+    120,
+    1,
+  ),
+  BOOKING_PER_PHONE_DAY: IntString(
+    'Bookings, reschedules and cancellations one citizen phone may make per day (for the whole family).',
+    20,
+    1,
+  ),
+  BOOKING_PER_PERSON_DAY: IntString('Bookings, reschedules and cancellations per person per day.', 6, 1),
+  MAX_RESCHEDULES: IntString('How many times one appointment may be rescheduled.', 3, 0),
+  BOOKING_DAYS_AHEAD: IntString('How far ahead citizens may book, in days.', 60, 1),
+  SCHEDULER_DAYS_AHEAD: IntString('How many days ahead the auto-scheduler fills, from tomorrow.', 7, 1),
+  SCHEDULER_FALLBACK_KM: IntString(
+    'How far from the preferred facility the auto-scheduler may place someone when it is full, in km.',
+    15,
+    0,
+  ),
   PEOPLE_PER_PHONE: IntString('People one phone number may register (self and family).', 4, 1),
   REGISTRATION_NUMBER_PREFIX: Type.String({
     pattern: '^[A-Z]{2,4}$',

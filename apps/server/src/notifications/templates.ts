@@ -47,24 +47,39 @@ export const TEMPLATES = {
     bn: 'Dosewise: {name}-এর ({registrationNumber}) জাতীয় পরিচয়পত্র যাচাই করা যায়নি। অনুগ্রহ করে পরিচয়পত্রসহ নিকটস্থ টিকা সহায়তা ডেস্কে যান।',
   },
   appointment_booked: {
-    params: ['name', 'centre', 'date', 'time'],
-    en: 'Dosewise: {name}, your vaccination is booked at {centre} on {date} at {time}. Bring your vaccination card.',
-    bn: 'Dosewise: {name}, আপনার টিকার অ্যাপয়েন্টমেন্ট নিশ্চিত হয়েছে। কেন্দ্র: {centre}, তারিখ: {date}, সময়: {time}। টিকা কার্ড সঙ্গে আনুন।',
+    params: ['name', 'doseNumber', 'centre', 'date', 'time', 'code'],
+    en: 'Dosewise: {name}, dose {doseNumber} is booked at {centre} on {date} at {time}. Slip code {code}. Bring your vaccination card.',
+    bn: 'Dosewise: {name}, ডোজ {doseNumber}-এর অ্যাপয়েন্টমেন্ট নিশ্চিত। কেন্দ্র: {centre}, তারিখ: {date}, সময়: {time}। স্লিপ কোড {code}। টিকা কার্ড সঙ্গে আনুন।',
+  },
+  appointment_assigned: {
+    params: ['name', 'doseNumber', 'centre', 'date', 'time', 'code'],
+    en: 'Dosewise: {name}, an appointment for dose {doseNumber} was made for you at {centre} on {date} at {time}. Slip code {code}. You can change or cancel it online.',
+    bn: 'Dosewise: {name}, আপনার ডোজ {doseNumber}-এর জন্য অ্যাপয়েন্টমেন্ট দেওয়া হয়েছে। কেন্দ্র: {centre}, তারিখ: {date}, সময়: {time}। স্লিপ কোড {code}। অনলাইনে পরিবর্তন বা বাতিল করতে পারবেন।',
   },
   appointment_rescheduled: {
-    params: ['name', 'centre', 'date', 'time'],
-    en: 'Dosewise: {name}, your vaccination appointment has moved to {date} at {time}, {centre}. Bring your vaccination card.',
-    bn: 'Dosewise: {name}, আপনার টিকার অ্যাপয়েন্টমেন্ট পরিবর্তন করা হয়েছে। নতুন কেন্দ্র: {centre}, তারিখ: {date}, সময়: {time}। টিকা কার্ড সঙ্গে আনুন।',
+    params: ['name', 'centre', 'date', 'time', 'code'],
+    en: 'Dosewise: {name}, your vaccination appointment has moved to {date} at {time}, {centre}. New slip code {code}. Bring your vaccination card.',
+    bn: 'Dosewise: {name}, আপনার টিকার অ্যাপয়েন্টমেন্ট পরিবর্তন করা হয়েছে। নতুন কেন্দ্র: {centre}, তারিখ: {date}, সময়: {time}। নতুন স্লিপ কোড {code}। টিকা কার্ড সঙ্গে আনুন।',
   },
   appointment_cancelled: {
     params: ['name', 'date'],
     en: 'Dosewise: {name}, your vaccination appointment on {date} is cancelled. You can book a new one at any time.',
     bn: 'Dosewise: {name}, {date} তারিখের টিকার অ্যাপয়েন্টমেন্ট বাতিল করা হয়েছে। যেকোনো সময় নতুন অ্যাপয়েন্টমেন্ট নিতে পারবেন।',
   },
+  session_cancelled: {
+    params: ['name', 'centre', 'date'],
+    en: 'Dosewise: {name}, the vaccination session at {centre} on {date} is cancelled. We are sorry. You are back in the queue: book another day or wait for an SMS with a new appointment.',
+    bn: 'Dosewise: {name}, {date} তারিখে {centre}-এর টিকাদান সেশন বাতিল হয়েছে। আমরা দুঃখিত। আপনি আবার অপেক্ষার তালিকায় আছেন: অন্য দিনের অ্যাপয়েন্টমেন্ট নিন অথবা নতুন অ্যাপয়েন্টমেন্টের SMS-এর অপেক্ষা করুন।',
+  },
+  appointment_missed: {
+    params: ['name', 'date'],
+    en: 'Dosewise: {name}, we missed you at your vaccination appointment on {date}. You are back in the queue: book a new appointment at any time.',
+    bn: 'Dosewise: {name}, {date} তারিখের টিকার অ্যাপয়েন্টমেন্টে আপনি আসেননি। আপনি আবার অপেক্ষার তালিকায় আছেন: যেকোনো সময় নতুন অ্যাপয়েন্টমেন্ট নিন।',
+  },
   appointment_reminder: {
-    params: ['name', 'centre', 'date', 'time'],
-    en: 'Dosewise reminder: {name}, your vaccination is on {date} at {time}, {centre}. Bring your vaccination card.',
-    bn: 'Dosewise স্মরণবার্তা: {name}, আপনার টিকা {date} তারিখ, সময় {time}, কেন্দ্র: {centre}। টিকা কার্ড সঙ্গে আনুন।',
+    params: ['name', 'centre', 'date', 'time', 'code'],
+    en: 'Dosewise reminder: {name}, your vaccination is tomorrow, {date} at {time}, {centre}. Slip code {code}. Bring your vaccination card.',
+    bn: 'Dosewise স্মরণবার্তা: {name}, আপনার টিকা আগামীকাল, {date} তারিখ, সময় {time}, কেন্দ্র: {centre}। স্লিপ কোড {code}। টিকা কার্ড সঙ্গে আনুন।',
   },
   dose_recorded: {
     params: ['name', 'doseNumber', 'product', 'date'],
