@@ -99,6 +99,8 @@ create table waiting_entry (
   dose_number integer not null check (dose_number between 1 and 10),
   -- Later doses of a primary series must use the first dose's product.
   product_id bigint references vaccine_product (id),
+  -- Where the previous dose was given: a later dose goes there when it has room, else the nearest.
+  facility_id bigint references facility (id),
   earliest_date date not null,
   -- The recommended date for a later dose; null for a first dose.
   due_date date,

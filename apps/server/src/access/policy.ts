@@ -29,6 +29,11 @@ export const ACTIONS = [
   'person.correct',
   'person.approve',
   'priority.write',
+  'session.read',
+  'session.write',
+  'appointment.read',
+  'appointment.write',
+  'schedule.run',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -47,6 +52,11 @@ const POLICY: Record<Role, readonly Action[]> = {
     'person.register',
     'person.correct',
     'person.approve',
+    'session.read',
+    'session.write',
+    'appointment.read',
+    'appointment.write',
+    'schedule.run',
   ],
   facility_manager: [
     ...READS,
@@ -55,12 +65,24 @@ const POLICY: Record<Role, readonly Action[]> = {
     'person.read',
     'person.register',
     'person.approve',
+    'session.read',
+    'session.write',
+    'appointment.read',
+    'appointment.write',
   ],
-  vaccinator: [...READS, 'person.read', 'person.register'],
+  vaccinator: [...READS, 'person.read', 'person.register', 'session.read', 'appointment.read'],
   store_keeper: READS,
   // An auditor sees everything in scope and changes nothing.
-  auditor: [...READS, 'user.read', 'audit.read', 'person.read'],
-  help_desk: [...READS, 'person.read', 'person.register', 'person.correct'],
+  auditor: [...READS, 'user.read', 'audit.read', 'person.read', 'session.read', 'appointment.read'],
+  help_desk: [
+    ...READS,
+    'person.read',
+    'person.register',
+    'person.correct',
+    'session.read',
+    'appointment.read',
+    'appointment.write',
+  ],
 };
 
 /** Where a thing sits: the country as a whole, a place in the area tree, or one facility. */

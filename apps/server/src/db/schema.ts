@@ -363,6 +363,7 @@ export interface WaitingEntryTable {
   person_id: number;
   dose_number: number;
   product_id: number | null;
+  facility_id: number | null;
   earliest_date: string;
   due_date: string | null;
   priority_rank: number;
