@@ -3,6 +3,7 @@ import { Agent, request } from 'node:http';
 import pg from 'pg';
 import { demoRegistryPeople } from '../src/registry/demo-people.ts';
 import { loadWithAutocannon } from './run.ts';
+import { cpuPerOp, cpuSnapshot } from './server-process.ts';
 import type { BenchContext, Measured, Scenario } from './scenarios.ts';
 
 const PEOPLE = 120_000;
@@ -98,21 +99,26 @@ export async function startSmsGateway() {
 async function places(): Promise<Map<string, { areaId: number; facilityId: number }>> {
   const client = new pg.Client({ connectionString: BENCH_URL });
   await client.connect();
-  const rows = await client.query<{ code: string; id: number; facility_id: number | null }>(`
-    select u.code, u.id, c.id as facility_id
-    from area u
-    left join lateral (
-      select f.id from facility f join area fa on fa.id = f.area_id
-      where f.type <> 'store' and fa.path like substring(u.path from '^/[0-9]+/[0-9]+/') || '%'
-      order by f.id limit 1
-    ) c on true
-    where u.depth = 3`);
-  await client.end();
-  return new Map(
-    rows.rows
-      .filter((r) => r.facility_id !== null)
-      .map((r) => [r.code, { areaId: Number(r.id), facilityId: Number(r.facility_id) }]),
+  const unions = await client.query<{ code: string; id: number; path: string }>(
+    'select code, id, path from area where depth = 3',
   );
+  const centres = await client.query<{ id: number; path: string }>(`
+    select f.id, a.path from facility f join area a on a.id = f.area_id
+    where f.type <> 'store' order by f.id`);
+  await client.end();
+  // The first centre (lowest id) of each district, by the district's path prefix.
+  const district = (path: string) => /^\/[0-9]+\/[0-9]+\//.exec(path)?.[0];
+  const firstCentre = new Map<string, number>();
+  for (const c of centres.rows) {
+    const d = district(c.path);
+    if (d && !firstCentre.has(d)) firstCentre.set(d, Number(c.id));
+  }
+  const out = new Map<string, { areaId: number; facilityId: number }>();
+  for (const u of unions.rows) {
+    const facilityId = firstCentre.get(district(u.path) ?? '');
+    if (facilityId !== undefined) out.set(u.code, { areaId: Number(u.id), facilityId });
+  }
+  return out;
 }
 
 export async function driveRegistrations(
@@ -221,9 +227,12 @@ export async function driveRegistrations(
   registered = 0;
   errors = 0;
   errorCodes.clear();
+  const databaseName = ctx.database === 'postgres' ? new URL(BENCH_URL).pathname.slice(1) : undefined;
+  const cpuBefore = cpuSnapshot(ctx.serverPid, databaseName);
   const started = performance.now();
   await runFor(ctx.seconds * 1000);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = cpuPerOp(cpuBefore, cpuSnapshot(ctx.serverPid, databaseName), registered);
   agent.destroy();
 
   latencies.sort((a, b) => a - b);
@@ -244,6 +253,8 @@ export async function driveRegistrations(
       error_codes: Object.fromEntries(errorCodes),
       baseline_throughput: baseline.throughput,
       baseline_ratio: Math.round((throughput / baseline.throughput) * 10_000) / 10_000,
+      // Where a registration's CPU goes (ms per registration, by process), and how busy the machine was.
+      ...cpu,
     },
   };
 }

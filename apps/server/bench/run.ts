@@ -68,7 +68,13 @@ export async function runBench(args: string[]) {
     fresh: scenario.freshDatabase ?? false,
   });
   try {
-    const ctx: BenchContext = { base: server.base, database, seconds, connections };
+    const ctx: BenchContext = {
+      base: server.base,
+      database,
+      seconds,
+      connections,
+      serverPid: server.child.pid,
+    };
     let measured: Omit<BenchResult, 'scenario' | 'database' | 'extra'> & { extra?: Record<string, unknown> };
     if (driver) {
       measured = await driver.drive(ctx);

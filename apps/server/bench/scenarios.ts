@@ -6,6 +6,8 @@ export interface BenchContext {
   database: 'postgres' | 'pglite';
   seconds: number;
   connections: number;
+  /** The server process (its children included), for CPU accounting. */
+  serverPid?: number | undefined;
 }
 
 export interface Measured {
@@ -51,6 +53,9 @@ export async function staffToken(base: string, username = 'admin'): Promise<stri
 }
 
 import { registrationScenario } from './registration.ts';
+import { bookingRushScenario } from './booking-rush.ts';
+import { availabilityScenario } from './availability.ts';
+import { autoscheduleScenario } from './autoschedule.ts';
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -88,4 +93,7 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   registrationScenario,
+  bookingRushScenario,
+  availabilityScenario,
+  autoscheduleScenario,
 ];

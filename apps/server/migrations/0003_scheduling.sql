@@ -63,11 +63,14 @@ create table appointment (
   id bigint generated always as identity,
   person_id bigint not null references person (id),
   dose_number integer not null check (dose_number between 1 and 10),
-  session_id bigint not null references vaccination_session (id),
+  -- The slot's session, and the session's facility, vaccine and date, copied when the seat is taken:
+  -- the vaccinator's queue and the person's slip read them without a join. Only the slot is a
+  -- foreign key: the others follow from it, and checking each on every row of an auto-scheduler
+  -- run that writes hundreds of thousands of appointments would cost more than the insert itself.
+  session_id bigint not null,
   slot_id bigint not null references session_slot (id),
-  -- Copied from the session: the vaccinator's queue and the person's slip read them without a join.
-  facility_id bigint not null references facility (id),
-  product_id bigint not null references vaccine_product (id),
+  facility_id bigint not null,
+  product_id bigint not null,
   session_date date not null,
   -- Told to the person on the slip; the vaccinator checks it.
   code text not null check (code ~ '^[0-9]{4}$'),
@@ -83,6 +86,8 @@ create table appointment (
   cancel_reason text check (cancel_reason in ('person', 'session_cancelled', 'staff')),
   attended_at timestamptz,
   missed_at timestamptz,
+  -- Set when the day-before reminder was queued.
+  reminded_at timestamptz,
   primary key (person_id, id)
 );
 -- One active appointment per person and dose, whoever books it and however many at once.
@@ -139,9 +144,37 @@ create table schedule_run (
   finished_at timestamptz
 );
 
+-- A person enters the queue for a first dose (from today: nobody is placed in the past anyway) when their registration is accepted (registered in an
+-- open group needing no approval, or approved later), and leaves it when removed, rejected or found
+-- not to be who they said. Kept by the database so every way of registering keeps it alike.
+create function person_waiting_entry() returns trigger language plpgsql as $$
+begin
+  if new.removed_at is null and new.priority_status = 'accepted' and new.verification_status <> 'failed' then
+    if tg_op = 'INSERT' or old.removed_at is not null or old.priority_status <> 'accepted'
+       or old.verification_status = 'failed' then
+      insert into waiting_entry (person_id, dose_number, earliest_date, priority_rank, registered_at, reason)
+      select new.id, 1, current_date, g.rank, new.registered_at, 'registered'
+      from priority_group g
+      where g.id = new.priority_group_id
+        and not exists (select 1 from dose d where d.person_id = new.id and d.voided_at is null)
+        and not exists (select 1 from appointment a where a.person_id = new.id and a.status = 'booked')
+      on conflict do nothing;
+    elsif old.priority_group_id <> new.priority_group_id then
+      update waiting_entry w set priority_rank = g.rank
+      from priority_group g where g.id = new.priority_group_id and w.person_id = new.id;
+    end if;
+  elsif tg_op = 'UPDATE' then
+    delete from waiting_entry where person_id = new.id;
+  end if;
+  return null;
+end $$;
+
+create trigger person_waiting_entry after insert or update of removed_at, priority_status, verification_status,
+  priority_group_id on person for each row execute function person_waiting_entry();
+
 -- Everyone already registered and accepted waits for a first dose.
 insert into waiting_entry (person_id, dose_number, earliest_date, priority_rank, registered_at, reason)
-select p.id, 1, (p.registered_at at time zone 'Asia/Dhaka')::date, g.rank, p.registered_at, 'registered'
+select p.id, 1, current_date, g.rank, p.registered_at, 'registered'
 from person p
 join priority_group g on g.id = p.priority_group_id
 where p.removed_at is null and p.priority_status = 'accepted' and p.verification_status <> 'failed';

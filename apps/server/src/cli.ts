@@ -10,6 +10,8 @@ const HELP = `dosewise <command> [options]
   start [--dev] [--api-only]     start the server (API and web app on one port); --dev serves the web app from Vite
   migrate                        apply database migrations and exit
   seed [--people N] [--seed S]   build the demo dataset (deterministic for the same S)
+  schedule [--days N] [--area CODE]
+                                 run the auto-scheduler now (the whole country, or one area) and print its summary
   bench <scenario> [--db postgres|pglite] [--seconds N] [--connections N]
                                  run a benchmark scenario (see docs/benchmarks.md)
   nid-sim                        run the national ID registry simulator (demo; SEED_PEOPLE, SEED_RANDOM, NID_SIM_PORT)
@@ -58,6 +60,25 @@ async function main(argv: string[]) {
       await seedDemo(database, { people, seed, log: (m) => console.log(m) });
       console.log(`seeded in ${((Date.now() - t) / 1000).toFixed(1)} s`);
       await database.close();
+      return;
+    }
+    case 'schedule': {
+      const config = loadConfig();
+      const { values } = parseArgs({
+        args: rest,
+        options: { days: { type: 'string' }, area: { type: 'string' } },
+      });
+      const days = values.days === undefined ? undefined : Number(values.days);
+      if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 60))
+        throw new UsageError('--days takes a whole number from 1 to 60');
+      const database = await connect(config);
+      try {
+        await migrate(database.db);
+        const { runScheduleFromCli } = await import('./scheduling/schedule-cli.ts');
+        process.exitCode = await runScheduleFromCli(config, database, { days, area: values.area });
+      } finally {
+        await database.close();
+      }
       return;
     }
     case 'bench': {

@@ -29,6 +29,11 @@ export const ConfigSchema = Type.Object({
   ),
   PORT: IntString('TCP port of the HTTP server (API and web app on one port).', 3000, 0),
   HOST: Type.String({ description: 'Address the HTTP server listens on.', default: '0.0.0.0' }),
+  WEB_CONCURRENCY: IntString(
+    'API processes `dosewise start` runs on the one port (node:cluster), for a machine with several cores: a Node process uses one. With a PostgreSQL server only (the embedded database lives in one process). Each process has its own DATABASE_POOL_SIZE connections and, with RUN_WORKERS, its own SMS and job loops.',
+    1,
+    1,
+  ),
   PUBLIC_URL: Type.Optional(
     Type.String({
       description:
@@ -52,6 +57,11 @@ export const ConfigSchema = Type.Object({
     }),
   ),
   DATABASE_POOL_SIZE: IntString('Connections per pool to a PostgreSQL server.', 20, 1),
+  REFERENCE_CACHE_TTL_MS: IntString(
+    'How long a process keeps the priority groups (and the lowest area level) that every registration checks before reading them again, in milliseconds: a group edited through another API process is seen within this time, through this one at once. 0: read every time.',
+    5000,
+    0,
+  ),
   DATABASE_STATEMENT_TIMEOUT_MS: IntString(
     'statement_timeout set on every server connection, in milliseconds.',
     15000,

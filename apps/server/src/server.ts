@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { buildApp, WEB_ROOT } from './http/app.ts';
 import { createServices } from './services.ts';
 import { DEMO_PASSWORD, DEMO_USERS, isSeeded, seedDemo } from './seed/demo.ts';
+import { ensureDemoSessions } from './seed/demo-sessions.ts';
+import { todayIn } from './registration/calendar.ts';
+import { apiProcessCount, isApiWorker, superviseApiProcesses, supervisorRegistryUrl } from './cluster.ts';
 
 export async function connect(config: Config): Promise<Database> {
   return openDatabase({
@@ -50,11 +53,14 @@ export async function ensureWebBuilt(log: (m: string) => void) {
 }
 
 export async function start(config: Config, opts: { dev?: boolean; apiOnly?: boolean } = {}) {
-  const say = (m: string) => process.stdout.write(`${m}\n`);
+  // An API process started by a supervisor (WEB_CONCURRENCY > 1, see cluster.ts) only serves: the
+  // supervisor has migrated, seeded and started the registry simulator, and prints the banner.
+  const worker = isApiWorker();
+  const say = (m: string) => (worker ? undefined : process.stdout.write(`${m}\n`));
   const database = await connect(config);
-  const applied = await migrate(database.db);
+  const applied = worker ? [] : await migrate(database.db);
   if (applied.length) say(`migrations applied: ${applied.join(', ')}`);
-  if (config.DOSEWISE_MODE === 'demo' && !(await isSeeded(database.db))) {
+  if (!worker && config.DOSEWISE_MODE === 'demo' && !(await isSeeded(database.db))) {
     say(`seeding the demo dataset (${config.SEED_PEOPLE} people)...`);
     await seedDemo(database, {
       people: config.SEED_PEOPLE,
@@ -62,10 +68,30 @@ export async function start(config: Config, opts: { dev?: boolean; apiOnly?: boo
       log: (m) => say(`  ${m}`),
     });
   }
-  if (!opts.dev && !opts.apiOnly) await ensureWebBuilt(say);
+  if (!worker && config.DOSEWISE_MODE === 'demo') {
+    const made = await ensureDemoSessions(database.db, todayIn(config.TIME_ZONE));
+    if (made) say(`demo sessions planned for the coming days: ${made}`);
+  }
+  if (!worker && !opts.dev && !opts.apiOnly) await ensureWebBuilt(say);
   // Without a registry address (demo, development) the registry simulator runs beside the server.
-  const simulator = config.NID_REGISTRY_URL ? undefined : await spawnRegistrySimulator(config, say);
-  const services = await createServices(config, database, { registryUrl: simulator?.url });
+  const simulator = config.NID_REGISTRY_URL || worker ? undefined : await spawnRegistrySimulator(config, say);
+  const processes = worker || opts.dev ? 1 : apiProcessCount(config, database.kind);
+  if (processes > 1) {
+    await database.close();
+    const port = await superviseApiProcesses({
+      count: processes,
+      registryUrl: simulator?.url,
+      simulator: simulator?.child,
+      say,
+    });
+    say(
+      `Dosewise is running at http://localhost:${port}  (${processes} API processes, PostgreSQL server, mode ${config.DOSEWISE_MODE})`,
+    );
+    return undefined;
+  }
+  const services = await createServices(config, database, {
+    registryUrl: simulator?.url ?? supervisorRegistryUrl(),
+  });
   const app = await buildApp({
     config,
     database,

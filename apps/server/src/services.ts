@@ -4,22 +4,26 @@ import type { Database } from './db/database.ts';
 import { accessService } from './access/service.ts';
 import { referenceService } from './reference/service.ts';
 import { identifierVault } from './privacy/identifiers.ts';
-import { enqueueNotification } from './notifications/outbox.ts';
+import { enqueueNotification, notificationRow } from './notifications/outbox.ts';
 import { createSmsProvider } from './notifications/providers.ts';
 import type { TemplateName, TemplateParams } from './notifications/templates.ts';
 import { DEFAULT_DELIVERY_SETTINGS } from './notifications/settings.ts';
 import { startNotificationWorker } from './notifications/worker.ts';
-import { enqueueJob } from './jobs/queue.ts';
 import { DEFAULT_JOB_RUNNER_SETTINGS, startJobRunner } from './jobs/runner.ts';
-import type { Worker, WorkerLog } from './jobs/poller.ts';
+import { startPoller, type Worker, type WorkerLog } from './jobs/poller.ts';
 import { createRegistry, registrySettingsFromConfig, type RegistryAdapter } from './registry/index.ts';
 import { otpService } from './registration/otp.ts';
 import { registrationService } from './registration/service.ts';
 import { priorityGroupService } from './registration/groups.ts';
 import { cardService } from './cards/service.ts';
 import { loadCardKeys } from './cards/keys.ts';
-import type { Notify } from './registration/ports.ts';
+import type { Notify, PrepareNotification } from './registration/ports.ts';
+import { registrationReference } from './registration/repository.ts';
 import { idRulesFromConfig } from './registration/id-rules.ts';
+import { availabilityService } from './availability/service.ts';
+import { sessionService } from './scheduling/sessions.ts';
+import { bookingService } from './scheduling/booking.ts';
+import { autoscheduleService, JOB_KIND as SCHEDULE_RUN_JOB } from './scheduling/autoschedule.ts';
 
 /**
  * The composition root: every service is made here from the configuration and the database, with
@@ -33,6 +37,7 @@ export async function createServices(
   const { db, read } = database;
   const vault = identifierVault(config.DOSEWISE_DATA_KEY, config.DOSEWISE_INDEX_KEY);
   const reference = referenceService({ db, read });
+  const availability = availabilityService({ db, read, timeZone: config.TIME_ZONE });
   const access = accessService({
     db,
     settings: {
@@ -57,6 +62,19 @@ export async function createServices(
       vault,
     );
   };
+  /** The same message as its outbox row, for repositories that store it in the fact's own statement. */
+  const prepareMessage: PrepareNotification = (m) =>
+    notificationRow(
+      {
+        to: m.to,
+        template: m.template as TemplateName,
+        locale: m.locale,
+        params: m.params as TemplateParams<TemplateName>,
+        personId: m.personId ?? null,
+      },
+      vault,
+    );
+  const registrationRef = registrationReference(db, { ttlMs: config.REFERENCE_CACHE_TTL_MS });
   const registryUrl = opts.registryUrl ?? config.NID_REGISTRY_URL;
   const registry: RegistryAdapter | undefined = registryUrl
     ? createRegistry(registrySettingsFromConfig(config, { baseUrl: registryUrl }))
@@ -67,7 +85,7 @@ export async function createServices(
   const otp = otpService({
     db,
     vault,
-    notify,
+    prepareMessage,
     settings: {
       ttlS: config.OTP_TTL_S,
       maxTries: config.OTP_MAX_TRIES,
@@ -86,9 +104,8 @@ export async function createServices(
     vault,
     registry: registry ?? unavailableRegistry,
     notify,
-    enqueueJob: async (trx, kind, payload, o) => {
-      await enqueueJob(trx, kind, payload, o);
-    },
+    prepareMessage,
+    reference: registrationRef,
     settings: {
       peoplePerPhone: config.PEOPLE_PER_PHONE,
       registrationPrefix: config.REGISTRATION_NUMBER_PREFIX,
@@ -98,13 +115,49 @@ export async function createServices(
       timeZone: config.TIME_ZONE,
     },
   });
-  const groups = priorityGroupService({ db, read, vault, idRules, timeZone: config.TIME_ZONE });
+  const groups = priorityGroupService({
+    db,
+    read,
+    vault,
+    idRules,
+    timeZone: config.TIME_ZONE,
+    reference: registrationRef,
+  });
   const cardKeys = await loadCardKeys({
     dataDir: config.DOSEWISE_DATA_DIR,
     mode: config.DOSEWISE_MODE,
     keyFile: config.CARD_SIGNING_KEY_FILE,
   });
   const cards = cardService({ db, keys: cardKeys });
+  /** Set by startWorkers: a queued job is looked at now rather than at the runner's next poll. */
+  let nudgeJobs: () => void = () => undefined;
+  const autoschedule = autoscheduleService({
+    db,
+    database,
+    settings: {
+      timeZone: config.TIME_ZONE,
+      daysAhead: config.SCHEDULER_DAYS_AHEAD,
+      fallbackKm: config.SCHEDULER_FALLBACK_KM,
+    },
+    nudgeJobs: () => nudgeJobs(),
+    // Two connections write appointments at once on a server; the embedded database has one.
+    writers: database.kind === 'postgres' ? 2 : 1,
+  });
+  const sessions = sessionService({ db, read, vault, settings: { timeZone: config.TIME_ZONE } });
+  const booking = bookingService({
+    db,
+    read,
+    database,
+    alternatives: (q) => availability.nearestAlternatives(q),
+    vault,
+    settings: {
+      timeZone: config.TIME_ZONE,
+      maxReschedules: config.MAX_RESCHEDULES,
+      daysAhead: config.BOOKING_DAYS_AHEAD,
+      perPersonDay: config.BOOKING_PER_PERSON_DAY,
+      perPhoneDay: config.BOOKING_PER_PHONE_DAY,
+    },
+  });
 
   const smsProvider = () =>
     createSmsProvider(
@@ -130,9 +183,19 @@ export async function createServices(
 
   /** Background workers: SMS delivery and jobs. In-process by default; `dosewise worker` runs them alone. */
   let smsWorkers: Worker[] = [];
-  /** Called after a sign-in code is queued: the workers look at once instead of at their next poll. */
+  /**
+   * Called after a sign-in code is queued: a delivery loop looks within a few milliseconds instead
+   * of at its next poll. The codes queued in those milliseconds go out in one pass of one loop (one
+   * claim for the lot rather than a claim per code and loop), and the loops take turns.
+   */
+  let nudgeTimer: NodeJS.Timeout | undefined;
+  let nextLoop = 0;
   const nudgeSms = () => {
-    for (const w of smsWorkers) w.nudge();
+    if (nudgeTimer || smsWorkers.length === 0) return;
+    nudgeTimer = setTimeout(() => {
+      nudgeTimer = undefined;
+      smsWorkers[nextLoop++ % smsWorkers.length]?.nudge();
+    }, SMS_NUDGE_WINDOW_MS).unref();
   };
 
   function startWorkers(log: WorkerLog, overrides: { pollMs?: number } = {}) {
@@ -151,26 +214,56 @@ export async function createServices(
     );
     const jobs = startJobRunner({
       db,
-      handlers: { 'registration.recheck': async (payload) => registration.recheck(Number(payload.personId)) },
+      handlers: {
+        'registration.recheck': async (payload) => registration.recheck(Number(payload.personId)),
+        [SCHEDULE_RUN_JOB]: (payload) => autoschedule.handleJob(payload),
+      },
       settings: { ...DEFAULT_JOB_RUNNER_SETTINGS, ...overrides },
+      log,
+    });
+    nudgeJobs = () => jobs.nudge();
+    // Sessions that ended: missed appointments back to the queue; tomorrow's reminders.
+    const sessionUpkeep = startPoller({
+      name: 'sessions',
+      pollMs: overrides.pollMs ?? 60_000,
+      runBatch: async () => (await sessions.settleEnded()) + (await sessions.sendReminders()),
       log,
     });
     return {
       async drain() {
         // Jobs first: what they queue (a re-check's SMS) goes out in the same drain.
-        let n = await jobs.drain();
+        let n = await sessionUpkeep.drain();
+        n += await jobs.drain();
         for (const w of smsWorkers) n += await w.drain();
         return n;
       },
       async stop() {
-        await Promise.all([...smsWorkers.map((w) => w.stop()), jobs.stop()]);
+        await Promise.all([...smsWorkers.map((w) => w.stop()), jobs.stop(), sessionUpkeep.stop()]);
         smsWorkers = [];
       },
     };
   }
 
-  return { vault, reference, access, otp, registration, groups, cards, registry, startWorkers, nudgeSms };
+  return {
+    vault,
+    reference,
+    availability,
+    access,
+    otp,
+    registration,
+    groups,
+    cards,
+    sessions,
+    booking,
+    autoschedule,
+    registry,
+    startWorkers,
+    nudgeSms,
+  };
 }
+
+/** How long a nudge waits for more codes to go out with the first (milliseconds). */
+const SMS_NUDGE_WINDOW_MS = 5;
 
 const silentLog: WorkerLog = {
   debug: () => undefined,

@@ -50,7 +50,11 @@ export const BOOSTERS_OFFERED = 1;
  * The next dose for someone with `received` doses, from `today` on. `products` is the programme's
  * list; a product missing from it (withdrawn since) still fixes its series.
  */
-export function nextDose(received: readonly DoseReceived[], products: readonly DoseProduct[], today: IsoDate): NextDose {
+export function nextDose(
+  received: readonly DoseReceived[],
+  products: readonly DoseProduct[],
+  today: IsoDate,
+): NextDose {
   const byId = new Map(products.map((p) => [p.id, p]));
   const sorted = [...received].sort((a, b) => a.doseNumber - b.doseNumber || a.date.localeCompare(b.date));
   const last = sorted[sorted.length - 1];
@@ -128,7 +132,8 @@ export function checkDose(
 ): DoseCheck {
   const next = nextDose(input.received, input.products, today);
   if (next.kind === 'complete') return { ok: false, code: 'already_complete' };
-  if (input.doseNumber !== next.doseNumber) return { ok: false, code: 'dose_not_due', doseNumber: next.doseNumber };
+  if (input.doseNumber !== next.doseNumber)
+    return { ok: false, code: 'dose_not_due', doseNumber: next.doseNumber };
   if (!next.productIds.includes(input.productId))
     return { ok: false, code: 'product_not_allowed', allowedProductIds: next.productIds };
   const product = input.products.find((p) => p.id === input.productId)!;
@@ -150,7 +155,12 @@ function maxDate(a: IsoDate, b: IsoDate): IsoDate {
 }
 
 /** Whether a session's age band admits a person on the session's date. */
-export function inAgeBand(dateOfBirth: IsoDate, onDate: IsoDate, minAge: number, maxAge: number | null): boolean {
+export function inAgeBand(
+  dateOfBirth: IsoDate,
+  onDate: IsoDate,
+  minAge: number,
+  maxAge: number | null,
+): boolean {
   const age = ageInYears(dateOfBirth, onDate);
   return age >= minAge && (maxAge === null || age <= maxAge);
 }

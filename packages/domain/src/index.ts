@@ -6,3 +6,4 @@ export * from './phone.ts';
 export { asciiDigits, compactNumber } from './text.ts';
 export { ISO_3166_ALPHA2 } from './countries.ts';
 export * from './doses.ts';
+export * from './scheduler.ts';

@@ -14,22 +14,25 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+/** The columns of one audit row (a repository may write it in the statement of the change it records). */
+export function auditRow(e: AuditEntry) {
+  return {
+    actor_kind: e.actorKind,
+    actor_id: e.actorId,
+    action: e.action,
+    entity_type: e.entityType ?? null,
+    entity_id: e.entityId === undefined ? null : String(e.entityId),
+    area_id: e.areaId ?? null,
+    request_id: e.requestId ?? null,
+    ip: e.ip ?? null,
+    details: JSON.stringify(e.details ?? {}),
+  };
+}
+export type AuditRow = ReturnType<typeof auditRow>;
+
 /** Who did what: written in the same transaction as the change it records. */
 export async function recordAudit(db: Queryable, e: AuditEntry): Promise<void> {
-  await db
-    .insertInto('audit_event')
-    .values({
-      actor_kind: e.actorKind,
-      actor_id: e.actorId,
-      action: e.action,
-      entity_type: e.entityType ?? null,
-      entity_id: e.entityId === undefined ? null : String(e.entityId),
-      area_id: e.areaId ?? null,
-      request_id: e.requestId ?? null,
-      ip: e.ip ?? null,
-      details: JSON.stringify(e.details ?? {}),
-    })
-    .execute();
+  await db.insertInto('audit_event').values(auditRow(e)).execute();
 }
 
 export interface AuditQuery {

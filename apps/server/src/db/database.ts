@@ -5,6 +5,7 @@ import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.ts';
+import { keepMarkedStatementsPrepared } from './prepared.ts';
 
 // int8 and numeric come back as JS numbers: counts and ids in this system stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -39,12 +40,14 @@ export interface DatabaseOptions {
 }
 
 export function serverPool(url: string, poolSize: number, statementTimeoutMs: number): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
     // Every server connection carries a statement_timeout: one slow query must not hold a pool slot for ever.
     options: `-c statement_timeout=${statementTimeoutMs} -c idle_in_transaction_session_timeout=${statementTimeoutMs * 4}`,
   });
+  keepMarkedStatementsPrepared(pool);
+  return pool;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
@@ -118,4 +121,21 @@ export async function withTransaction<T>(
   let builder = db.transaction();
   if (opts.isolation) builder = builder.setIsolationLevel(opts.isolation);
   return builder.execute(cb);
+}
+
+/**
+ * One statement of a hot path, outside any transaction, as a named prepared statement on a
+ * PostgreSQL server: each connection parses and plans it once instead of on every request. The
+ * text must be a constant (the name stands for it) with $1… parameters. On PGlite it runs plainly.
+ */
+export async function hotQuery<R extends pg.QueryResultRow>(
+  database: Pick<Database, 'pool' | 'kind'>,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<R[]> {
+  const res = await database.pool.query<R>(
+    database.kind === 'postgres' ? { name, text, values } : { text, values },
+  );
+  return res.rows;
 }

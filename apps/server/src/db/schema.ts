@@ -148,6 +148,8 @@ export interface CitizenAccountTable {
   phone_enc: string;
   created_at: Generated<Date>;
   last_sign_in_at: Timestamp | null;
+  /** People of this phone not removed (migrations/0006). */
+  family_size: Generated<number>;
 }
 
 export interface OtpChallengeTable {
@@ -355,6 +357,7 @@ export interface AppointmentTable {
   cancel_reason: CancelReason | null;
   attended_at: Timestamp | null;
   missed_at: Timestamp | null;
+  reminded_at: Timestamp | null;
 }
 
 export type WaitingReason = 'registered' | 'next_dose' | 'person_cancelled' | 'session_cancelled' | 'missed';
@@ -392,6 +395,8 @@ export interface ScheduleRunTable {
   started_by: number | null;
   started_at: Generated<Date>;
   finished_at: Timestamp | null;
+  /** Moved on at each step of a run (migrations/0004). */
+  heartbeat_at: Generated<Date>;
 }
 
 export interface DB {

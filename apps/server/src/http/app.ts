@@ -23,6 +23,10 @@ import { AuditEvent, auditRoutes } from '../audit/routes.ts';
 import { referenceRoutes } from '../reference/routes.ts';
 import { registrationRoutes } from '../registration/routes.ts';
 import { cardRoutes } from '../cards/routes.ts';
+import { availabilityRoutes } from '../availability/routes.ts';
+import { schedulingRoutes } from '../scheduling/routes.ts';
+import { Appointment, Session } from '../scheduling/schemas.ts';
+import { ScheduleRunSchema, scheduleRoutes } from '../scheduling/schedule-routes.ts';
 import { Person, PriorityGroupSchema } from '../registration/schemas.ts';
 import { createServices, type Services } from '../services.ts';
 import { Area, AreaLevel, Facility, ImportReport, Product } from '../reference/schemas.ts';
@@ -76,6 +80,9 @@ const SHARED_SCHEMAS = [
   AuditEvent,
   Person,
   PriorityGroupSchema,
+  Session,
+  Appointment,
+  ScheduleRunSchema,
 ];
 addFormats.default(strictAjv);
 addFormats.default(coercingAjv);
@@ -258,6 +265,17 @@ function registerApi(app: App, { config, database }: AppOptions, services: Servi
     },
   });
   cardRoutes(app, { cards: services.cards, registration: services.registration });
+  availabilityRoutes(app, {
+    availability: services.availability,
+    searchPerIpMinute: config.SEARCH_PER_IP_MINUTE,
+  });
+  schedulingRoutes(app, {
+    sessions: services.sessions,
+    booking: services.booking,
+    reference,
+    settings: { bookingPerIpMinute: config.BOOKING_PER_IP_MINUTE },
+  });
+  scheduleRoutes(app, { autoschedule: services.autoschedule, reference });
 }
 
 async function registerStaticWeb(app: App): Promise<boolean> {

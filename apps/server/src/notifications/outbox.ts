@@ -21,18 +21,26 @@ const E164 = /^\+[1-9]\d{6,14}$/;
 /** Key under which a row's secret parameters are kept, encrypted as one JSON object. */
 const SECRET_KEY = '$secret';
 
+/** The columns of one outbox row, ready to insert (the repository of a fact may write it in its own statement). */
+export interface NotificationRow {
+  recipient_enc: string;
+  template: string;
+  locale: Locale;
+  /** JSON text of the stored parameters, secret ones encrypted under one key. */
+  params: string;
+  person_id: number | null;
+}
+
 /**
- * Queues one SMS in the caller's transaction: the message exists if and only if the fact that
- * causes it commits, and nothing is sent from inside a request. The text is rendered once here
- * so a missing parameter fails the caller, not the worker minutes later; the row keeps template
- * and parameters, not the text. The phone is stored encrypted, and so are secret parameters
- * (the OTP code): plain values never reach a column.
+ * One SMS as the row the outbox keeps. The text is rendered once here so a missing parameter fails
+ * the caller, not the worker minutes later; the row keeps template and parameters, not the text.
+ * The phone is stored encrypted, and so are secret parameters (the OTP code): plain values never
+ * reach a column.
  */
-export async function enqueueNotification<T extends TemplateName>(
-  trx: Queryable,
+export function notificationRow<T extends TemplateName>(
   n: NotificationRequest<T>,
   vault: Pick<IdentifierVault, 'encrypt'>,
-): Promise<{ id: number }> {
+): NotificationRow {
   if (!E164.test(n.to))
     throw new NotificationRequestError('the recipient is not a phone number in E.164 form');
   const params = n.params as Readonly<Record<string, string | number>>;
@@ -42,16 +50,28 @@ export async function enqueueNotification<T extends TemplateName>(
   const secret: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(params)) (secretNames.has(key) ? secret : stored)[key] = value;
   if (Object.keys(secret).length) stored[SECRET_KEY] = vault.encrypt(JSON.stringify(secret));
+  return {
+    recipient_enc: vault.encrypt(n.to),
+    template: n.template,
+    locale: n.locale,
+    params: JSON.stringify(stored),
+    person_id: n.personId ?? null,
+  };
+}
+
+/**
+ * Queues one SMS in the caller's transaction: the message exists if and only if the fact that
+ * causes it commits, and nothing is sent from inside a request.
+ */
+export async function enqueueNotification<T extends TemplateName>(
+  trx: Queryable,
+  n: NotificationRequest<T>,
+  vault: Pick<IdentifierVault, 'encrypt'>,
+): Promise<{ id: number }> {
   const row = await trx
     .$extendTables<NotificationTables>()
     .insertInto('notification')
-    .values({
-      recipient_enc: vault.encrypt(n.to),
-      template: n.template,
-      locale: n.locale,
-      params: JSON.stringify(stored),
-      person_id: n.personId ?? null,
-    })
+    .values(notificationRow(n, vault))
     .returning('id')
     .executeTakeFirstOrThrow();
   return { id: row.id };
@@ -65,4 +85,28 @@ export function storedParams(
   const { [SECRET_KEY]: secret, ...plain } = params;
   if (typeof secret !== 'string') return plain;
   return { ...plain, ...(JSON.parse(vault.decrypt(secret)) as Record<string, unknown>) };
+}
+
+/**
+ * The column values of one outbox row, for a caller that writes the row inside a larger statement
+ * of its own (a booking's single-statement write). Same checks and encryption as enqueueNotification;
+ * templates with secret parameters must go through enqueueNotification.
+ */
+export function notificationValues<T extends TemplateName>(
+  n: NotificationRequest<T>,
+  vault: Pick<IdentifierVault, 'encrypt'>,
+): { recipient_enc: string; template: string; locale: Locale; params: string; person_id: number | null } {
+  if (!E164.test(n.to))
+    throw new NotificationRequestError('the recipient is not a phone number in E.164 form');
+  if (templateDefinition(n.template).secret?.length)
+    throw new NotificationRequestError(`template "${n.template}" has secret parameters`);
+  const params = n.params as Readonly<Record<string, string | number>>;
+  renderMessage(n.template, n.locale, params);
+  return {
+    recipient_enc: vault.encrypt(n.to),
+    template: n.template,
+    locale: n.locale,
+    params: JSON.stringify(params),
+    person_id: n.personId ?? null,
+  };
 }

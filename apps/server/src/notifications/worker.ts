@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { prepared } from '../db/prepared.ts';
 import type { IdentifierVault } from '../privacy/identifiers.ts';
 import { backoffDelayMs, errorText, sqlAfter, sqlNow, type Clock } from '../jobs/backoff.ts';
 import { startPoller, type BatchControl, type Worker, type WorkerLog } from '../jobs/poller.ts';
@@ -44,6 +46,15 @@ type Outcome =
  * Only the worker holding the current lease may reschedule or fail a row; a successful send is
  * recorded whoever holds it, because the message has gone out.
  */
+/**
+ * A CTE that makes the statement's own transaction commit without waiting for its WAL to reach the
+ * disk (synchronous_commit off, for that transaction only). Claims and "sent" marks use it: delivery
+ * is at least once anyway, and all a database crash can take from them is a claim or a mark of the
+ * last moment before it, that is a message sent again (the same reference goes with it). A code
+ * then reaches the gateway without waiting for a disk flush.
+ */
+const ASYNC_COMMIT = sql`async_commit as materialized (select set_config('synchronous_commit', 'off', true))`;
+
 export function startNotificationWorker(opts: NotificationWorkerOptions): Worker {
   const { provider, settings, log, vault, clock } = opts;
   const db = opts.db.$extendTables<NotificationTables>();
@@ -51,39 +62,21 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
 
   const claim = async (): Promise<ClaimedNotification[]> => {
     const now = sqlNow(clock);
-    return db
-      .with(
-        (cte) => cte('due').materialized(),
-        (q) =>
-          q
-            .selectFrom('notification')
-            .select('id')
-            .where('status', 'in', ['queued', 'sending'])
-            .where('next_attempt_at', '<=', now)
-            .orderBy('next_attempt_at')
-            .orderBy('id')
-            .limit(settings.batchSize)
-            .forUpdate()
-            .skipLocked(),
+    const { rows } = await sql<ClaimedNotification>`${prepared}
+      with ${ASYNC_COMMIT},
+      due as materialized (
+        select id from notification
+        where status in ('queued', 'sending') and next_attempt_at <= ${now}
+        order by next_attempt_at, id
+        limit ${settings.batchSize}::int
+        for update skip locked
       )
-      .updateTable('notification')
-      .from('due')
-      .set((eb) => ({
-        status: 'sending',
-        attempts: eb('notification.attempts', '+', 1),
-        next_attempt_at: sqlAfter(now, settings.leaseMs),
-      }))
-      .whereRef('notification.id', '=', 'due.id')
-      .returning([
-        'notification.id',
-        'notification.recipient_enc',
-        'notification.template',
-        'notification.locale',
-        'notification.params',
-        'notification.attempts',
-        'notification.created_at',
-      ])
-      .execute();
+      update notification n
+      set status = 'sending', attempts = n.attempts + 1, next_attempt_at = ${sqlAfter(now, settings.leaseMs)}
+      from due, async_commit
+      where n.id = due.id
+      returning n.id, n.recipient_enc, n.template, n.locale, n.params, n.attempts, n.created_at`.execute(db);
+    return rows;
   };
 
   const attempt = async (row: ClaimedNotification): Promise<Outcome> => {
@@ -127,7 +120,28 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
     }
   };
 
-  const settle = async (row: ClaimedNotification, outcome: Outcome): Promise<void> => {
+  /** Records the messages that went out, in one statement for the lot. */
+  const settleSent = async (sent: { row: ClaimedNotification; providerRef: string }[]): Promise<void> => {
+    if (sent.length === 0) return;
+    await sql`${prepared}
+      with ${ASYNC_COMMIT}
+      update notification n
+      set status = 'sent', provider_ref = v.ref, sent_at = ${sqlNow(clock)}, last_error = null
+      from unnest(${sent.map((x) => x.row.id)}::bigint[], ${sent.map((x) => x.providerRef)}::text[]) as v(id, ref),
+        async_commit
+      where n.id = v.id and n.status <> 'sent'`.execute(db);
+    for (const { row } of sent)
+      log.debug(
+        { notificationId: row.id, template: row.template, attempt: row.attempts, provider: provider.name },
+        'sms sent',
+      );
+  };
+
+  /** Reschedules or fails a message that did not go out (one at a time: the exception, not the rule). */
+  const settle = async (
+    row: ClaimedNotification,
+    outcome: Exclude<Outcome, { kind: 'sent' }>,
+  ): Promise<void> => {
     const now = sqlNow(clock);
     const meta = {
       notificationId: row.id,
@@ -136,15 +150,6 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
       provider: provider.name,
     };
     switch (outcome.kind) {
-      case 'sent':
-        await db
-          .updateTable('notification')
-          .set({ status: 'sent', provider_ref: outcome.providerRef, sent_at: now, last_error: null })
-          .where('id', '=', row.id)
-          .where('status', '<>', 'sent')
-          .execute();
-        log.debug(meta, 'sms sent');
-        return;
       case 'retry': {
         const delay = backoffDelayMs(row.attempts, settings, opts.random);
         await db
@@ -184,20 +189,29 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
   };
 
   // A batch's messages go to the gateway several at a time (gateways take many requests at once;
-  // one by one, a national campaign's codes would queue behind each other). Rows not started when
-  // the worker stops go back to the queue.
+  // one by one, a national campaign's codes would queue behind each other). The messages that went
+  // out are recorded together once the batch is through, in one statement; a failure is recorded
+  // at once. Rows not started when the worker stops go back to the queue.
   const runBatch = async (control: BatchControl): Promise<number> => {
     const rows = await claim();
+    if (rows.length === 0) return 0;
     let next = 0;
     let done = 0;
+    const sent: { row: ClaimedNotification; providerRef: string }[] = [];
     const lane = async () => {
       while (next < rows.length && !control.stopping) {
         const row = rows[next++]!;
-        await settle(row, await attempt(row));
+        const outcome = await attempt(row);
+        if (outcome.kind === 'sent') sent.push({ row, providerRef: outcome.providerRef });
+        else await settle(row, outcome);
         done++;
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(settings.concurrency, rows.length)) }, lane));
+    try {
+      await Promise.all(Array.from({ length: Math.min(settings.concurrency, rows.length) }, lane));
+    } finally {
+      await settleSent(sent);
+    }
     if (next < rows.length) await release(rows.slice(next));
     return done;
   };

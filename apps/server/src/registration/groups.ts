@@ -15,7 +15,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import type { IdentifierVault } from '../privacy/identifiers.ts';
 import type { IdType } from '../db/schema.ts';
-import { registrationRepository, type GroupRow } from './repository.ts';
+import { registrationRepository, type GroupRow, type RegistrationReference } from './repository.ts';
 import type { PriorityGroupInput } from './schemas.ts';
 import { todayIn } from './calendar.ts';
 import { toGroup } from './service.ts';
@@ -30,6 +30,8 @@ export function priorityGroupService(deps: {
   vault: IdentifierVault;
   idRules?: IdRules;
   timeZone: string;
+  /** Registration's cached copy of the groups: dropped on every edit, so this process sees it at once. */
+  reference?: Pick<RegistrationReference, 'invalidateGroups'>;
 }) {
   const today = () => todayIn(deps.timeZone);
   const { db, vault } = deps;
@@ -89,6 +91,7 @@ export function priorityGroupService(deps: {
         });
         return saved;
       });
+      deps.reference?.invalidateGroups();
       const open = new Set(openGroups([toGroup(row)], today()).map((g) => g.code));
       return dto(row, open);
     },

@@ -1,11 +1,10 @@
 import { createHmac, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
-import { jwtVerify, SignJWT } from 'jose';
 import type { Db } from '../db/database.ts';
-import { withTransaction } from '../db/database.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { AppError, badRequest, unauthorized } from '../http/errors.ts';
 import type { IdentifierVault } from '../privacy/identifiers.ts';
-import type { Notify } from './ports.ts';
+import type { PrepareNotification } from './ports.ts';
+import { otpRepository } from './repository.ts';
 
 export interface OtpSettings {
   ttlS: number;
@@ -33,57 +32,65 @@ export interface CitizenPrincipal {
 export function otpService(deps: {
   db: Db;
   vault: IdentifierVault;
-  notify: Notify;
+  /** Turns the code's SMS into its outbox row, stored with the challenge in one statement. */
+  prepareMessage: PrepareNotification;
   settings: OtpSettings;
   now?: () => Date;
 }) {
   const { db, vault, settings } = deps;
   const now = deps.now ?? (() => new Date());
-  const key = new TextEncoder().encode(settings.tokenSecret);
+  const tokens = citizenTokens(settings.tokenSecret);
   const codeKey = Buffer.from(settings.indexKeyHex, 'hex');
   const codeHash = (challengeId: string, code: string) =>
     createHmac('sha256', codeKey).update(`otp:${challengeId}:${code}`).digest('base64url');
-
-  /**
-   * Per phone the recent challenges are few, so they are counted directly; per client address a
-   * counter per hour is incremented, since one address (a help desk, a mobile carrier's NAT) may
-   * send very many.
-   */
-  /**
-   * Fixed-window counters per phone (hour and day) and per client address (hour), incremented in
-   * one statement each: concurrent requests cannot all pass a check made before any of them counted.
-   */
-  async function limitExceeded(phoneBlind: string, ip: string): Promise<number | null> {
-    const t = now().getTime();
-    const hour = new Date(Math.floor(t / 3600_000) * 3600_000);
-    const day = new Date(Math.floor(t / 86_400_000) * 86_400_000);
-    const bump = async (key: string, windowStart: Date) =>
-      (
-        await db
-          .insertInto('rate_counter')
-          .values({ key, window_start: windowStart, count: 1 })
-          .onConflict((oc) =>
-            oc
-              .columns(['key', 'window_start'])
-              .doUpdateSet((eb) => ({ count: eb('rate_counter.count', '+', 1) })),
-          )
-          .returning('count')
-          .executeTakeFirstOrThrow()
-      ).count;
-    const untilNext = (start: Date, ms: number) => Math.max(1, Math.ceil((start.getTime() + ms - t) / 1000));
-    if ((await bump(`otp:phone:day:${phoneBlind}`, day)) > settings.maxPerPhoneDay)
-      return untilNext(day, 86_400_000);
-    if ((await bump(`otp:phone:hour:${phoneBlind}`, hour)) > settings.maxPerPhoneHour)
-      return untilNext(hour, 3600_000);
-    if ((await bump(`otp:ip:${ip}`, hour)) > settings.maxPerIpHour) return untilNext(hour, 3600_000);
-    return null;
-  }
+  const repo = otpRepository(db);
 
   return {
-    /** Sends a code to the phone; the answer is the same for every well-formed phone. */
+    /**
+     * Sends a code to the phone; the answer is the same for every well-formed phone. Requests are
+     * counted in fixed windows per phone (day, then hour) and per client address (hour), in the
+     * statement that stores the challenge: concurrent requests cannot all pass a check made before
+     * any of them counted.
+     */
     async request(phoneE164: string, ctx: { ip: string; requestId: string; locale: 'en' | 'bn' }) {
       const phoneBlind = vault.blindIndex('phone', phoneE164);
-      const retryAfter = await limitExceeded(phoneBlind, ctx.ip);
+      const at = now();
+      const t = at.getTime();
+      const hour = new Date(Math.floor(t / 3600_000) * 3600_000);
+      const day = new Date(Math.floor(t / 86_400_000) * 86_400_000);
+      const id = randomUUID();
+      const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      const { counts } = await repo.requestChallenge(
+        [
+          { key: `otp:phone:day:${phoneBlind}`, windowStart: day, max: settings.maxPerPhoneDay },
+          { key: `otp:phone:hour:${phoneBlind}`, windowStart: hour, max: settings.maxPerPhoneHour },
+          { key: `otp:ip:${ctx.ip}`, windowStart: hour, max: settings.maxPerIpHour },
+        ],
+        {
+          id,
+          phoneBlind,
+          phoneEnc: vault.encrypt(phoneE164),
+          codeHash: codeHash(id, code),
+          ip: ctx.ip,
+          expiresAt: new Date(t + settings.ttlS * 1000),
+          createdAt: at,
+        },
+        deps.prepareMessage({
+          to: phoneE164,
+          template: 'otp',
+          locale: ctx.locale,
+          params: { code, minutes: Math.round(settings.ttlS / 60) },
+        }),
+      );
+      const untilNext = (start: Date, ms: number) =>
+        Math.max(1, Math.ceil((start.getTime() + ms - t) / 1000));
+      const [perDay, perHour, perIp] = counts;
+      const retryAfter =
+        perDay > settings.maxPerPhoneDay
+          ? untilNext(day, 86_400_000)
+          : (perHour ?? 0) > settings.maxPerPhoneHour || (perIp ?? 0) > settings.maxPerIpHour
+            ? untilNext(hour, 3600_000)
+            : null;
       if (retryAfter !== null) {
         await recordAudit(db, {
           actorKind: 'anonymous',
@@ -100,29 +107,6 @@ export function otpService(deps: {
           { 'retry-after': String(retryAfter) },
         );
       }
-      const id = randomUUID();
-      const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      const expiresAt = new Date(now().getTime() + settings.ttlS * 1000);
-      await withTransaction(db, async (trx) => {
-        await trx
-          .insertInto('otp_challenge')
-          .values({
-            id,
-            phone_blind: phoneBlind,
-            phone_enc: vault.encrypt(phoneE164),
-            code_hash: codeHash(id, code),
-            ip: ctx.ip,
-            expires_at: expiresAt,
-            created_at: now(),
-          })
-          .execute();
-        await deps.notify(trx, {
-          to: phoneE164,
-          template: 'otp',
-          locale: ctx.locale,
-          params: { code, minutes: Math.round(settings.ttlS / 60) },
-        });
-      });
       return { challengeId: id, expiresIn: settings.ttlS };
     },
 
@@ -130,16 +114,7 @@ export function otpService(deps: {
     async verify(challengeId: string, code: string, ctx: { ip: string; requestId: string }) {
       // Every try is counted before the code is compared, in one statement: parallel guesses at one
       // challenge cannot get more than maxTries comparisons between them.
-      const counted = await db
-        .updateTable('otp_challenge')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-        .where('id', '=', challengeId)
-        .where('consumed_at', 'is', null)
-        .where('locked_at', 'is', null)
-        .where('attempts', '<', settings.maxTries)
-        .where('expires_at', '>', now())
-        .returning(['attempts', 'code_hash', 'phone_blind', 'phone_enc'])
-        .executeTakeFirst();
+      const counted = await repo.countTry(challengeId, settings.maxTries, now());
       if (!counted) {
         const challenge = await db
           .selectFrom('otp_challenge')
@@ -182,77 +157,83 @@ export function otpService(deps: {
           triesLeft: settings.maxTries - attempts,
         });
       }
-      const challenge = counted;
-      const accountId = await withTransaction(db, async (trx) => {
-        const consumed = await trx
-          .updateTable('otp_challenge')
-          .set({ consumed_at: now() })
-          .where('id', '=', challengeId)
-          .where('consumed_at', 'is', null)
-          .where('locked_at', 'is', null)
-          .executeTakeFirst();
-        if (Number(consumed.numUpdatedRows) !== 1)
-          throw badRequest('otp_used', 'This code has already been used. Ask for a new code.');
-        const existing = await trx
-          .selectFrom('citizen_account')
-          .select('id')
-          .where('phone_blind', '=', challenge.phone_blind)
-          .executeTakeFirst();
-        if (existing) {
-          await trx
-            .updateTable('citizen_account')
-            .set({ last_sign_in_at: now() })
-            .where('id', '=', existing.id)
-            .execute();
-          return existing.id;
-        }
-        const created = await trx
-          .insertInto('citizen_account')
-          .values({
-            phone_blind: challenge.phone_blind,
-            phone_enc: challenge.phone_enc,
-            last_sign_in_at: now(),
-          })
-          .onConflict((oc) => oc.column('phone_blind').doUpdateSet({ last_sign_in_at: now() }))
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        return created.id;
-      });
-      await recordAudit(db, {
-        actorKind: 'citizen',
-        actorId: accountId,
-        action: 'citizen.signed_in',
-        entityType: 'citizen_account',
-        entityId: accountId,
+      // The challenge is consumed, the phone's account found or made and the sign-in audited in one
+      // statement: all of it happens, or (a concurrent use of the same code won) none of it.
+      const accountId = await repo.consumeAndSignIn(challengeId, now(), {
         requestId: ctx.requestId,
         ip: ctx.ip,
       });
-      const token = await new SignJWT({})
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject(String(accountId))
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .setIssuedAt()
-        .setExpirationTime(`${settings.citizenTokenTtlS}s`)
-        .sign(key);
+      if (accountId === undefined)
+        throw badRequest('otp_used', 'This code has already been used. Ask for a new code.');
+      const token = tokens.issue(accountId, settings.citizenTokenTtlS);
       return { token, expiresIn: settings.citizenTokenTtlS, accountId };
     },
 
     async authenticate(token: string): Promise<CitizenPrincipal> {
-      try {
-        const { payload } = await jwtVerify(token, key, {
-          issuer: ISSUER,
-          audience: AUDIENCE,
-          algorithms: ['HS256'],
-        });
-        const accountId = Number(payload.sub);
-        if (!Number.isInteger(accountId) || accountId <= 0) throw new Error('bad subject');
-        return { accountId };
-      } catch {
+      const accountId = tokens.verify(token);
+      if (accountId === null)
         throw unauthorized('invalid_token', 'Your sign-in has expired. Sign in again with a new code.');
-      }
+      return { accountId };
     },
   };
 }
 
 export type OtpService = ReturnType<typeof otpService>;
+
+const base64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+const HEADER = base64url(JSON.stringify({ alg: 'HS256' }));
+
+/**
+ * Citizen session tokens: JWTs signed with HMAC-SHA-256 (`{"alg":"HS256"}`), subject the account
+ * id, with issuer, audience, issued-at and expiry, as any JWT library reads and writes them.
+ * Signed and checked here with node:crypto directly: a JWT library's WebCrypto path costs several
+ * times the CPU, and every citizen request checks one.
+ *
+ * A token is accepted only when its signature is the expected one (compared in constant time)
+ * over exactly its header and payload text, its header names HS256 and nothing critical, the
+ * issuer and audience are ours, it has not expired, is not before its nbf, and its subject is an
+ * account id. Times are whole seconds since the epoch.
+ */
+export function citizenTokens(secret: string) {
+  const key = Buffer.from(secret, 'utf8');
+  const signature = (signed: string) => createHmac('sha256', key).update(signed).digest('base64url');
+  const objectOf = (part: string): Record<string, unknown> | null => {
+    try {
+      const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+      return typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? (value as Record<string, unknown>)
+        : null;
+    } catch {
+      return null;
+    }
+  };
+  return {
+    issue(accountId: number, ttlS: number, nowS = Math.floor(Date.now() / 1000)): string {
+      const payload = base64url(
+        JSON.stringify({ sub: String(accountId), iss: ISSUER, aud: AUDIENCE, iat: nowS, exp: nowS + ttlS }),
+      );
+      const signed = `${HEADER}.${payload}`;
+      return `${signed}.${signature(signed)}`;
+    },
+    /** The account id of a valid token; null for anything else. */
+    verify(token: string, nowS = Math.floor(Date.now() / 1000)): number | null {
+      const parts = token.split('.');
+      if (parts.length !== 3) return null;
+      const [header, payload, given] = parts as [string, string, string];
+      const expected = Buffer.from(signature(`${header}.${payload}`));
+      const actual = Buffer.from(given);
+      if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) return null;
+      const h = objectOf(header);
+      if (!h || h.alg !== 'HS256' || h.crit !== undefined || (h.b64 !== undefined && h.b64 !== true))
+        return null;
+      const p = objectOf(payload);
+      if (!p || p.iss !== ISSUER) return null;
+      if (!(p.aud === AUDIENCE || (Array.isArray(p.aud) && p.aud.includes(AUDIENCE)))) return null;
+      if (typeof p.exp !== 'number' || p.exp <= nowS) return null;
+      if (p.nbf !== undefined && (typeof p.nbf !== 'number' || p.nbf > nowS)) return null;
+      if (p.iat !== undefined && typeof p.iat !== 'number') return null;
+      const accountId = typeof p.sub === 'string' && /^[1-9]\d{0,15}$/.test(p.sub) ? Number(p.sub) : NaN;
+      return Number.isSafeInteger(accountId) ? accountId : null;
+    },
+  };
+}

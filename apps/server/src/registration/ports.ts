@@ -1,4 +1,5 @@
 import type { Tx } from '../db/database.ts';
+import type { NotificationRow } from '../notifications/outbox.ts';
 
 /** What registration needs from the outbox and the job queue, and nothing more. */
 export interface OutboundMessage {
@@ -15,3 +16,9 @@ export type EnqueueJob = (
   payload: Record<string, unknown>,
   opts?: { runAt?: Date },
 ) => Promise<void>;
+
+/**
+ * A message turned into its outbox row, for a repository that writes it in the same statement as
+ * the fact that causes it (one round trip instead of a transaction of several).
+ */
+export type PrepareNotification = (message: OutboundMessage) => NotificationRow;

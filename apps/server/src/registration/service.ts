@@ -10,19 +10,29 @@ import {
   type IdRules,
   type PriorityGroup,
 } from '@dosewise/domain';
-import type { Db, Tx } from '../db/database.ts';
+import type { Db } from '../db/database.ts';
 import { withTransaction } from '../db/database.ts';
 import type { Gender, IdType } from '../db/schema.ts';
 import type { Principal, Scope } from '../access/policy.ts';
 import { authorize, listScope } from '../access/policy.ts';
 import type { RequestContext } from '../access/service.ts';
-import { recordAudit } from '../audit/audit.ts';
+import { auditRow, recordAudit } from '../audit/audit.ts';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import type { IdentifierVault } from '../privacy/identifiers.ts';
 import type { RegistryAnswer } from '../registry/adapter.ts';
-import type { EnqueueJob, Notify } from './ports.ts';
+import type { Notify, PrepareNotification } from './ports.ts';
 import { todayIn } from './calendar.ts';
-import { registrationRepository, type GroupRow, type PersonView } from './repository.ts';
+import {
+  registrationConflict,
+  registrationRepository,
+  registrationWrites,
+  type GroupRow,
+  type PersonDtoSource,
+  type PersonView,
+  type RegistrationAccount,
+  type RegistrationPlaces,
+  type RegistrationReference,
+} from './repository.ts';
 
 export interface RegistrationSettings {
   peoplePerPhone: number;
@@ -72,7 +82,7 @@ export const toGroup = (g: GroupRow): PriorityGroup => ({
   active: g.active,
 });
 
-export function personDto(p: PersonView) {
+export function personDto(p: PersonDtoSource) {
   return {
     id: p.id,
     registrationNumber: p.registration_number,
@@ -111,12 +121,21 @@ export function registrationService(deps: {
   vault: IdentifierVault;
   registry: { verify(idType: IdType, number: string, dateOfBirth: string): Promise<RegistryAnswer> };
   notify: Notify;
-  enqueueJob: EnqueueJob;
+  /** A registration's SMS as its outbox row, stored in the registration's statement. */
+  prepareMessage: PrepareNotification;
+  /** Groups, areas, centres and vaccines as registration reads them (cached briefly). */
+  reference: RegistrationReference;
   settings: RegistrationSettings;
 }) {
-  const { db, vault, settings } = deps;
+  const { db, vault, settings, reference } = deps;
   const rules = settings.idRules ?? DEFAULT_ID_RULES;
-  const today = () => todayIn(settings.timeZone);
+  // Today's date, worked out at most once a second (a registration asks for it several times).
+  let day = { at: 0, date: '' };
+  const today = () => {
+    const now = Date.now();
+    if (now - day.at >= 1000) day = { at: now, date: todayIn(settings.timeZone, new Date(now)) };
+    return day.date;
+  };
 
   /** Everything that can be refused before touching the database or the registry. */
   function precheck(input: RegistrationInput) {
@@ -147,20 +166,23 @@ export function registrationService(deps: {
     return check.normalised;
   }
 
-  async function resolveGroup(trx: Db, input: RegistrationInput, idBlind: string) {
-    const repo = registrationRepository(trx);
-    const groups = (await repo.currentGroups()).map(toGroup);
+  async function resolveGroup(input: RegistrationInput, idBlind: string) {
+    const rows = await reference.currentGroups();
+    const groups = rows.map(toGroup);
     const young = tooYoungForEveryOpenGroup(input.dateOfBirth, groups, today());
     if (young.tooYoung) {
       throw badRequest('too_young', young.message, [{ field: 'dateOfBirth' }]);
     }
-    const row = await repo.currentGroup(input.priorityGroup);
+    const index = rows.findIndex((g) => g.code === input.priorityGroup);
+    const row = rows[index];
     if (!row)
       throw badRequest('unknown_group', 'This priority group does not exist.', [{ field: 'priorityGroup' }]);
-    const group = toGroup(row);
+    const group = groups[index]!;
     const hasEvidence = Boolean(input.evidence?.note?.trim() || input.evidence?.documentRef?.trim());
     const onRoster =
-      group.proofRule === 'roster' ? await repo.onRoster(group.code, input.idType, idBlind) : false;
+      group.proofRule === 'roster'
+        ? await registrationRepository(db).onRoster(group.code, input.idType, idBlind)
+        : false;
     const choice = checkGroupChoice(group, {
       dateOfBirth: input.dateOfBirth,
       today: today(),
@@ -172,27 +194,14 @@ export function registrationService(deps: {
     return { row, status: choice.status };
   }
 
-  async function checkPlace(trx: Db, input: RegistrationInput) {
-    const area = await trx
-      .selectFrom('area')
-      .select(['id', 'path', 'depth'])
-      .where('id', '=', input.areaId)
-      .executeTakeFirst();
+  async function checkPlace(input: RegistrationInput, places: RegistrationPlaces) {
+    const area = places.area;
     if (!area) throw badRequest('unknown_area', 'The address area does not exist.', [{ field: 'areaId' }]);
-    const lowest = await trx
-      .selectFrom('area_level')
-      .select((eb) => eb.fn.max('depth').as('d'))
-      .executeTakeFirstOrThrow();
-    if (area.depth !== lowest.d)
+    if (area.depth !== (await reference.lowestAreaDepth()))
       throw badRequest('area_not_lowest', 'Choose the address down to the lowest area level.', [
         { field: 'areaId' },
       ]);
-    const facility = await trx
-      .selectFrom('facility as f')
-      .innerJoin('area as a', 'a.id', 'f.area_id')
-      .select(['f.id', 'f.type', 'f.active', 'a.path'])
-      .where('f.id', '=', input.preferredFacilityId)
-      .executeTakeFirst();
+    const facility = places.facility;
     if (!facility || !facility.active || facility.type === 'store') {
       throw badRequest(
         'unknown_facility',
@@ -213,36 +222,37 @@ export function registrationService(deps: {
       );
     }
     if (input.preferredProductId !== undefined) {
-      const product = await trx
-        .selectFrom('vaccine_product')
-        .select(['id', 'active'])
-        .where('id', '=', input.preferredProductId)
-        .executeTakeFirst();
+      const product = places.product;
       if (!product?.active)
         throw badRequest('unknown_product', 'The chosen vaccine is not offered.', [
           { field: 'preferredProductId' },
         ]);
     }
-    return { areaPath: area.path, facilityPath: facility.path };
   }
 
-  async function newRegistrationNumber(trx: Tx) {
-    const repo = registrationRepository(trx);
-    for (;;) {
-      const n = makeRegistrationNumber(
-        settings.registrationPrefix,
-        new Date().getUTCFullYear(),
-        String(randomInt(0, 100_000_000)).padStart(8, '0'),
-      );
-      if (!(await repo.registrationNumberTaken(n))) return n;
-    }
-  }
+  const newRegistrationNumber = () =>
+    makeRegistrationNumber(
+      settings.registrationPrefix,
+      new Date().getUTCFullYear(),
+      String(randomInt(0, 100_000_000)).padStart(8, '0'),
+    );
 
   async function register(input: RegistrationInput, channel: RegistrationChannel, ctx: RequestContext) {
     const number = precheck(input);
     const idBlind = vault.blindIndex(`id:${input.idType}`, number);
-    const repoRead = registrationRepository(db);
-    if (await repoRead.claimOwner(input.idType, idBlind)) throw alreadyRegistered();
+    const writes = registrationWrites(db);
+    // One round trip before the registry: is the document claimed, the phone of the account, and
+    // the area, centre and vaccine named (checked once the registry has answered, as before).
+    const known = await writes.beforeRegistry({
+      idType: input.idType,
+      idBlind,
+      accountId: channel.kind === 'self' ? channel.accountId : null,
+      areaId: input.areaId,
+      facilityId: input.preferredFacilityId,
+      productId: input.preferredProductId ?? null,
+      staffFacilityId: channel.kind === 'assisted' ? channel.facilityId : null,
+    });
+    if (known.claimed) throw alreadyRegistered();
 
     // The registry is asked outside any transaction: it may be slow, and a slow answer must not hold locks.
     let verification: 'verified' | 'pending' | 'in_person' = 'in_person';
@@ -277,129 +287,118 @@ export function registrationService(deps: {
     }
 
     const locale = input.locale ?? 'bn';
-    // Reference data (places, groups) is read before the transaction: the transaction holds a
-    // connection and the account's row lock, and should hold them only for the writes.
-    const { areaPath } = await checkPlace(db, input);
+    await checkPlace(input, known);
     if (
       channel.kind === 'assisted' &&
       !authorize(channel.staff, 'person.register', {
         kind: 'facility',
         facilityId: channel.facilityId,
-        areaPath: await facilityPath(db, channel.facilityId),
+        areaPath: staffFacilityPath(known.staffFacilityPath),
       })
     ) {
       throw forbidden();
     }
-    const group = await resolveGroup(db, input, idBlind);
-    const result = await withTransaction(db, async (trx) => {
-      const repo = registrationRepository(trx);
+    const group = await resolveGroup(input, idBlind);
 
-      let accountId: number | null = null;
-      let phoneEnc: string | null = null;
-      let phoneBlind: string | null = null;
-      let phonePlain: string | undefined;
-      if (channel.kind === 'self') {
-        const account = await repo.lockAccount(channel.accountId);
-        if (!account) throw notFound('Your account');
-        accountId = account.id;
-        phoneEnc = account.phone_enc;
-        phoneBlind = account.phone_blind;
-        phonePlain = vault.decrypt(account.phone_enc);
-      } else if (channel.phone) {
-        phonePlain = channel.phone;
-        phoneBlind = vault.blindIndex('phone', channel.phone);
-        const existing =
-          (await repo.accountByPhone(phoneBlind)) ??
-          (await repo.createAccount(phoneBlind, vault.encrypt(channel.phone)));
-        const account = await repo.lockAccount(existing.id);
-        accountId = account!.id;
-        phoneEnc = account!.phone_enc;
-      }
-      if (accountId !== null && (await repo.familySize(accountId)) >= settings.peoplePerPhone) {
-        throw conflict(
-          'phone_limit_reached',
-          `One phone number can register at most ${settings.peoplePerPhone} people. Use another phone, or ask a help desk.`,
-        );
-      }
-
-      const registrationNumber = await newRegistrationNumber(trx);
-      const person = await repo.insertPerson({
-        registration_number: registrationNumber,
-        citizen_account_id: accountId,
-        id_type: input.idType,
-        id_blind: idBlind,
-        id_enc: vault.encrypt(number),
-        id_last4: number.slice(-4),
-        nationality: input.nationality ?? 'BD',
-        name_en: names.nameEn,
-        name_bn: names.nameBn,
-        date_of_birth: input.dateOfBirth,
-        gender: names.gender,
-        phone_blind: phoneBlind,
-        phone_enc: phoneEnc,
-        area_id: input.areaId,
-        address_line: input.addressLine ?? '',
-        occupation: input.occupation ?? null,
-        comorbidities: input.comorbidities ?? [],
-        priority_group_id: group.row.id,
-        priority_evidence: JSON.stringify(input.evidence ?? {}),
-        priority_status: group.status,
-        priority_approved_by: null,
-        preferred_facility_id: input.preferredFacilityId,
-        preferred_product_id: input.preferredProductId ?? null,
-        consent_version: input.consent.noticeVersion,
-        consent_at: new Date(),
-        verification_status: verification,
-        verification_checked_at: verification === 'pending' ? null : new Date(),
-        locale,
-        registered_via: channel.kind,
-        registered_by: channel.kind === 'assisted' ? channel.staff.userId : null,
-      });
-      // The key of identity_claim is what stops a second registration of the same document, also when
-      // two arrive at the same moment: the later one finds the claim taken and its transaction rolls back.
-      if (!(await repo.claimIdentity(input.idType, idBlind, person.id))) throw alreadyRegistered();
-      if (phonePlain) {
-        await deps.notify(trx, {
-          to: phonePlain,
-          template: verification === 'pending' ? 'registration_pending' : 'registration_confirmed',
-          locale,
-          params: { registrationNumber, name: locale === 'bn' && names.nameBn ? names.nameBn : names.nameEn },
-          personId: person.id,
+    let account: RegistrationAccount | null = null;
+    let phonePlain: string | undefined;
+    if (channel.kind === 'self') {
+      if (known.accountPhoneEnc === null) throw notFound('Your account');
+      account = { kind: 'existing', id: channel.accountId };
+      phonePlain = vault.decrypt(known.accountPhoneEnc);
+    } else if (channel.phone) {
+      phonePlain = channel.phone;
+      account = {
+        kind: 'phone',
+        phoneBlind: vault.blindIndex('phone', channel.phone),
+        phoneEnc: vault.encrypt(channel.phone),
+      };
+    }
+    const idEnc = vault.encrypt(number);
+    // Registration numbers are random: the rare one already taken is drawn again.
+    for (let draw = 1; ; draw++) {
+      const registrationNumber = newRegistrationNumber();
+      const now = new Date();
+      try {
+        const person = await writes.register({
+          person: {
+            registration_number: registrationNumber,
+            id_type: input.idType,
+            id_blind: idBlind,
+            id_enc: idEnc,
+            id_last4: number.slice(-4),
+            nationality: input.nationality ?? 'BD',
+            name_en: names.nameEn,
+            name_bn: names.nameBn,
+            date_of_birth: input.dateOfBirth,
+            gender: names.gender,
+            area_id: input.areaId,
+            address_line: input.addressLine ?? '',
+            occupation: input.occupation ?? null,
+            comorbidities: input.comorbidities ?? [],
+            priority_group_id: group.row.id,
+            priority_evidence: JSON.stringify(input.evidence ?? {}),
+            priority_status: group.status,
+            priority_approved_by: null,
+            preferred_facility_id: input.preferredFacilityId,
+            preferred_product_id: input.preferredProductId ?? null,
+            consent_version: input.consent.noticeVersion,
+            consent_at: now,
+            verification_status: verification,
+            verification_checked_at: verification === 'pending' ? null : now,
+            locale,
+            registered_via: channel.kind,
+            registered_by: channel.kind === 'assisted' ? channel.staff.userId : null,
+          },
+          account,
+          peoplePerPhone: settings.peoplePerPhone,
+          message: phonePlain
+            ? deps.prepareMessage({
+                to: phonePlain,
+                template: verification === 'pending' ? 'registration_pending' : 'registration_confirmed',
+                locale,
+                params: {
+                  registrationNumber,
+                  name: locale === 'bn' && names.nameBn ? names.nameBn : names.nameEn,
+                },
+              })
+            : null,
+          job:
+            verification === 'pending'
+              ? { kind: 'registration.recheck', runAt: new Date(Date.now() + 60_000) }
+              : null,
+          audit: auditRow({
+            actorKind: channel.kind === 'self' ? 'citizen' : 'staff',
+            actorId: channel.kind === 'self' ? channel.accountId : channel.staff.userId,
+            action: 'person.registered',
+            entityType: 'person',
+            areaId: input.areaId,
+            requestId: ctx.requestId,
+            ip: ctx.ip,
+            details: { via: channel.kind, verification, group: group.row.code },
+          }),
         });
+        if (person === 'phone_full') {
+          throw conflict(
+            'phone_limit_reached',
+            `One phone number can register at most ${settings.peoplePerPhone} people. Use another phone, or ask a help desk.`,
+          );
+        }
+        return personDto(person);
+      } catch (err) {
+        // The key of identity_claim is what stops a second registration of the same document, also
+        // when two arrive at the same moment: the later one finds the claim taken and stores nothing.
+        const clash = registrationConflict(err);
+        if (clash === 'identity_claimed') throw alreadyRegistered();
+        if (clash === 'registration_number_taken' && draw < 5) continue;
+        throw err;
       }
-      if (verification === 'pending')
-        await deps.enqueueJob(
-          trx,
-          'registration.recheck',
-          { personId: person.id },
-          { runAt: new Date(Date.now() + 60_000) },
-        );
-      await recordAudit(trx, {
-        actorKind: channel.kind === 'self' ? 'citizen' : 'staff',
-        actorId: channel.kind === 'self' ? channel.accountId : channel.staff.userId,
-        action: 'person.registered',
-        entityType: 'person',
-        entityId: person.id,
-        areaId: input.areaId,
-        requestId: ctx.requestId,
-        ip: ctx.ip,
-        details: { via: channel.kind, verification, group: group.row.code },
-      });
-      return { id: person.id, areaPath };
-    });
-    const view = await registrationRepository(db).view(result.id);
-    return personDto(view!);
+    }
   }
 
-  async function facilityPath(trx: Db, facilityId: number) {
-    const f = await trx
-      .selectFrom('facility as f')
-      .innerJoin('area as a', 'a.id', 'f.area_id')
-      .select('a.path')
-      .where('f.id', '=', facilityId)
-      .executeTakeFirst();
-    if (!f) throw notFound('The facility');
-    return f.path;
+  function staffFacilityPath(path: string | null) {
+    if (path === null) throw notFound('The facility');
+    return path;
   }
 
   /** Scopes that let staff see a person: where they live, and the centre they chose. */

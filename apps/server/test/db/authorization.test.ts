@@ -48,8 +48,10 @@ type Actor =
 type PersonKey =
   /** Awaiting approval of the priority group (frontline worker): reads, corrections, the decision. */
   | 'ctg'
-  /** Only for attempts to move an address out of the corrector's area. */
-  | 'mover';
+  /** Only for attempts to move an address out of the corrector's area; holds an appointment. */
+  | 'mover'
+  /** Accepted and without an appointment: booked for at the help desk. */
+  | 'booker';
 
 interface Fixture {
   area(code: string): number;
@@ -67,6 +69,12 @@ interface Fixture {
   newcomer(): RegistrationBody;
   /** A valid ID number for a priority roster. */
   rosterNid: string;
+  /** Tomorrow's sessions at the Savar health complex (the demo manager's) and at the Chattagram centre. */
+  session(key: 'savar' | 'ctg'): number;
+  /** An appointment of `person('mover')` at the Chattagram session, for the cancel route. */
+  appointment: { personId: number; id: number };
+  /** A finished auto-scheduler run for the whole country. */
+  scheduleRun: number;
 }
 
 interface Call {
@@ -162,6 +170,42 @@ const groupBody = (overrides: Record<string, unknown> = {}) => ({
 });
 const groupCode = (f: Fixture) => f.unique('authz_g').toLowerCase().replaceAll('-', '_');
 const rosterCsv = (f: Fixture) => `id_type,id_number\nnid,${f.rosterNid}\n`;
+const sessionDate = (days: number) => {
+  const d = new Date(Date.now() + days * 86_400_000 + 6 * 3_600_000);
+  return d.toISOString().slice(0, 10);
+};
+const sessionPayload = (f: Fixture, facility: string) => ({
+  facilityId: f.facility(facility),
+  productId: f.product('COMIRNATY'),
+  date: sessionDate(5),
+  doseNumbers: [1],
+  minAgeYears: 18,
+  startsAt: '09:00',
+  endsAt: '13:00',
+  capacity: 40,
+});
+const templatePayload = (f: Fixture, facility: string) => {
+  const { date, ...rest } = sessionPayload(f, facility);
+  void date;
+  return {
+    ...rest,
+    startsAt: '14:00',
+    endsAt: '16:00',
+    from: sessionDate(8),
+    to: sessionDate(14),
+    weekdays: [2, 4],
+  };
+};
+const sessionsUrl = (f: Fixture, facility: string) =>
+  `/api/sessions?facilityId=${f.facility(facility)}&from=${sessionDate(0)}&to=${sessionDate(20)}`;
+const attendanceUrl = (f: Fixture, facility: string) =>
+  `/api/facilities/${f.facility(facility)}/attendance?from=${sessionDate(-30)}&to=${sessionDate(0)}`;
+const staffBooking = (f: Fixture, session: 'savar' | 'ctg'): Call => ({
+  url: `/api/people/${f.person('booker').id}/appointments`,
+  payload: { sessionId: f.session(session) },
+});
+const cancelUrl = (f: Fixture) =>
+  `/api/people/${f.appointment.personId}/appointments/${f.appointment.id}/cancel`;
 
 /**
  * One entry per route that needs a staff sign-in. A new route needs an entry here: the test "the
@@ -1011,6 +1055,273 @@ const ROUTES: RouteCase[] = [
       status: 200,
     },
   },
+
+  // Sessions and appointments.
+  {
+    method: 'POST',
+    path: '/api/sessions',
+    denied: [
+      {
+        as: 'vaccinator',
+        why: ROLE,
+        call: (f) => ({ url: '/api/sessions', payload: sessionPayload(f, 'UHC-UPA365') }),
+      },
+      {
+        as: 'helpdesk',
+        why: ROLE,
+        call: (f) => ({ url: '/api/sessions', payload: sessionPayload(f, 'UHC-UPA365') }),
+      },
+      {
+        as: 'manager',
+        why: FACILITY,
+        call: (f) => ({ url: '/api/sessions', payload: sessionPayload(f, 'DH-DIS47') }),
+      },
+      {
+        as: 'ctg.admin',
+        why: AREA,
+        call: (f) => ({ url: '/api/sessions', payload: sessionPayload(f, 'UHC-UPA365') }),
+      },
+    ],
+    allowed: {
+      as: 'manager',
+      why: 'manager of the facility',
+      call: (f) => ({ url: '/api/sessions', payload: sessionPayload(f, 'UHC-UPA365') }),
+      status: 201,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/sessions/from-template',
+    denied: [
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({ url: '/api/sessions/from-template', payload: templatePayload(f, 'UHC-UPA365') }),
+      },
+      {
+        as: 'manager',
+        why: FACILITY,
+        call: (f) => ({ url: '/api/sessions/from-template', payload: templatePayload(f, 'DH-DIS47') }),
+      },
+      {
+        as: 'ctg.admin',
+        why: AREA,
+        call: (f) => ({ url: '/api/sessions/from-template', payload: templatePayload(f, 'DH-DIS47') }),
+      },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin of Dhaka',
+      call: (f) => ({ url: '/api/sessions/from-template', payload: templatePayload(f, 'DH-DIS47') }),
+      status: 201,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/sessions',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => ({ url: sessionsUrl(f, 'UHC-UPA365') }) },
+      { as: 'manager', why: FACILITY, call: (f) => ({ url: sessionsUrl(f, 'DH-DIS47') }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: sessionsUrl(f, 'UHC-UPA365') }) },
+    ],
+    allowed: {
+      as: 'vaccinator',
+      why: 'vaccinator of the facility',
+      call: (f) => ({ url: sessionsUrl(f, 'UHC-UPA365') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/sessions/{id}',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => ({ url: `/api/sessions/${f.session('savar')}` }) },
+      { as: 'manager', why: FACILITY, call: (f) => ({ url: `/api/sessions/${f.session('ctg')}` }) },
+      { as: 'dhaka.admin', why: AREA, call: (f) => ({ url: `/api/sessions/${f.session('ctg')}` }) },
+    ],
+    allowed: {
+      as: 'auditor',
+      why: 'national auditor',
+      call: (f) => ({ url: `/api/sessions/${f.session('ctg')}` }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/sessions/{id}/status',
+    denied: [
+      {
+        as: 'vaccinator',
+        why: ROLE,
+        call: (f) => ({ url: `/api/sessions/${f.session('savar')}/status`, payload: { status: 'closed' } }),
+      },
+      {
+        as: 'manager',
+        why: FACILITY,
+        call: (f) => ({ url: `/api/sessions/${f.session('ctg')}/status`, payload: { status: 'closed' } }),
+      },
+      {
+        as: 'ctg.admin',
+        why: AREA,
+        call: (f) => ({ url: `/api/sessions/${f.session('savar')}/status`, payload: { status: 'closed' } }),
+      },
+    ],
+    allowed: {
+      as: 'manager',
+      why: 'manager of the facility',
+      call: (f) => ({ url: `/api/sessions/${f.session('savar')}/status`, payload: { status: 'closed' } }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/sessions/{id}/appointments',
+    denied: [
+      {
+        as: 'storekeeper',
+        why: ROLE,
+        call: (f) => ({ url: `/api/sessions/${f.session('ctg')}/appointments` }),
+      },
+      {
+        as: 'vaccinator',
+        why: FACILITY,
+        call: (f) => ({ url: `/api/sessions/${f.session('ctg')}/appointments` }),
+      },
+      {
+        as: 'dhaka.admin',
+        why: AREA,
+        call: (f) => ({ url: `/api/sessions/${f.session('ctg')}/appointments` }),
+      },
+    ],
+    allowed: {
+      as: 'ctg.vaccinator',
+      why: 'vaccinator of the facility',
+      call: (f) => ({ url: `/api/sessions/${f.session('ctg')}/appointments` }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/facilities/{id}/attendance',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => ({ url: attendanceUrl(f, 'UHC-UPA365') }) },
+      { as: 'manager', why: FACILITY, call: (f) => ({ url: attendanceUrl(f, 'DH-DIS47') }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: attendanceUrl(f, 'UHC-UPA365') }) },
+    ],
+    allowed: {
+      as: 'manager',
+      why: 'manager of the facility',
+      call: (f) => ({ url: attendanceUrl(f, 'UHC-UPA365') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/people/{id}/appointments',
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: (f) => staffBooking(f, 'savar') },
+      { as: 'auditor', why: ROLE, call: (f) => staffBooking(f, 'savar') },
+      { as: 'dhaka.admin', why: AREA, call: (f) => staffBooking(f, 'ctg') },
+      { as: 'manager', why: FACILITY, call: (f) => staffBooking(f, 'ctg') },
+    ],
+    allowed: {
+      as: 'ctg.helper',
+      why: 'help desk of the area',
+      call: (f) => staffBooking(f, 'ctg'),
+      status: 201,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/people/{id}/appointments/{appointmentId}/cancel',
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: (f) => ({ url: cancelUrl(f) }) },
+      { as: 'storekeeper', why: ROLE, call: (f) => ({ url: cancelUrl(f) }) },
+      { as: 'dhaka.admin', why: AREA, call: (f) => ({ url: cancelUrl(f) }) },
+      { as: 'manager', why: FACILITY, call: (f) => ({ url: cancelUrl(f) }) },
+    ],
+    allowed: {
+      as: 'ctg.helper',
+      why: 'help desk of the area',
+      call: (f) => ({ url: cancelUrl(f) }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/waiting-queue',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: () => ({ url: '/api/waiting-queue' }) },
+      { as: 'dhaka.admin', why: AREA, call: () => ({ url: '/api/waiting-queue' }) },
+      { as: 'dhaka.admin', why: AREA, call: (f) => ({ url: `/api/waiting-queue?areaId=${f.area('DIV1')}` }) },
+    ],
+    allowed: {
+      as: 'ctg.admin',
+      why: 'area admin of Chattagram',
+      call: (f) => ({ url: `/api/waiting-queue?areaId=${f.area('DIV1')}` }),
+      status: 200,
+    },
+  },
+  // The auto-scheduler: national staff for the whole country, area admins for their area.
+  {
+    method: 'POST',
+    path: '/api/schedule-runs',
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: () => ({ url: '/api/schedule-runs', payload: {} }) },
+      { as: 'manager', why: ROLE, call: () => ({ url: '/api/schedule-runs', payload: {} }) },
+      { as: 'auditor', why: ROLE, call: () => ({ url: '/api/schedule-runs', payload: {} }) },
+      {
+        as: 'dhaka.admin',
+        why: `${AREA} (national)`,
+        call: () => ({ url: '/api/schedule-runs', payload: {} }),
+      },
+      {
+        as: 'dhaka.admin',
+        why: AREA,
+        call: (f) => ({ url: '/api/schedule-runs', payload: { areaId: f.area('DIV1') } }),
+      },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => ({ url: '/api/schedule-runs', payload: { areaId: f.area('DIV6'), days: 2 } }),
+      status: 202,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/schedule-runs',
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: () => ({ url: '/api/schedule-runs' }) },
+      { as: 'helpdesk', why: ROLE, call: () => ({ url: '/api/schedule-runs' }) },
+      { as: 'nobody', why: NO_GRANTS, call: () => ({ url: '/api/schedule-runs' }) },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin',
+      call: () => ({ url: '/api/schedule-runs' }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/schedule-runs/{id}',
+    denied: [
+      { as: 'auditor', why: ROLE, call: (f) => ({ url: `/api/schedule-runs/${f.scheduleRun}` }) },
+      { as: 'vaccinator', why: ROLE, call: (f) => ({ url: `/api/schedule-runs/${f.scheduleRun}` }) },
+      {
+        as: 'dhaka.admin',
+        why: `${AREA} (a national run)`,
+        call: (f) => ({ url: `/api/schedule-runs/${f.scheduleRun}` }),
+      },
+    ],
+    allowed: {
+      as: 'admin',
+      why: 'national admin',
+      call: (f) => ({ url: `/api/schedule-runs/${f.scheduleRun}` }),
+      status: 200,
+    },
+  },
 ];
 
 /**
@@ -1031,6 +1342,16 @@ const PUBLIC_ROUTES = [
   'POST /api/citizen/otp/verify',
   // Keys that verify the signed token on vaccination cards, for offline checks.
   'GET /api/card-keys',
+  // Availability: our search and the CoWIN-compatible public API for third-party slot finders.
+  'GET /api/public/availability',
+  'GET /api/v2/admin/location/states',
+  'GET /api/v2/admin/location/districts/{state_id}',
+  'GET /api/v2/appointment/sessions/public/findByPin',
+  'GET /api/v2/appointment/sessions/public/findByDistrict',
+  'GET /api/v2/appointment/sessions/public/calendarByPin',
+  'GET /api/v2/appointment/sessions/public/calendarByDistrict',
+  'GET /api/v2/appointment/sessions/public/calendarByCenter',
+  'GET /api/v2/appointment/centers/public/findByLatLong',
 ];
 
 /**
@@ -1042,6 +1363,11 @@ const CITIZEN_ROUTES = [
   'POST /api/citizen/people',
   'DELETE /api/citizen/people/{id}',
   'GET /api/citizen/people/{id}/card.pdf',
+  'GET /api/citizen/appointments',
+  'POST /api/citizen/appointments',
+  'GET /api/citizen/people/{id}/appointments/{appointmentId}',
+  'POST /api/citizen/people/{id}/appointments/{appointmentId}/reschedule',
+  'POST /api/citizen/people/{id}/appointments/{appointmentId}/cancel',
 ];
 
 const keyOf = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
@@ -1192,6 +1518,7 @@ describe('authorization of every protected route', () => {
     );
     expect(people.get('ctg')!.priorityStatus).toBe('awaiting_approval');
     people.set('mover', await registerAsAdmin(registrationOf(adultOfChattagram())));
+    people.set('booker', await registerAsAdmin(registrationOf(adultOfChattagram())));
 
     await create('ctg.vaccinator', MADE_HERE['ctg.vaccinator']!.password, {
       role: 'vaccinator',
@@ -1230,7 +1557,53 @@ describe('authorization of every protected route', () => {
     const users = new Map<string, number>();
     for (const u of ['dhaka.helper', 'ctg.helper', 'nobody.user']) users.set(u, await userId(db, u));
     const rosterNid = adultOfChattagram().nid;
+    const makeSession = async (facility: number) => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/sessions',
+        headers: { authorization: admin },
+        payload: {
+          ...sessionPayload(
+            { facility: () => facility, product: (c: string) => products.get(c)! } as unknown as Fixture,
+            '',
+          ),
+          date: sessionDate(1),
+        },
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json<{ id: number }>().id;
+    };
+    const sessionIds = new Map([
+      ['savar', await makeSession(facilities.get('UHC-UPA365')!)],
+      ['ctg', await makeSession(place.facilityId)],
+    ]);
+    const mover = people.get('mover')!;
+    const booked = await t.app.inject({
+      method: 'POST',
+      url: `/api/people/${mover.id}/appointments`,
+      headers: { authorization: admin },
+      payload: { sessionId: sessionIds.get('ctg') },
+    });
+    expect(booked.statusCode, booked.body).toBe(201);
+    const scheduleRun = await db
+      .insertInto('schedule_run')
+      .values({
+        status: 'done',
+        params: JSON.stringify({
+          days: 7,
+          areaId: null,
+          fromDate: '2026-01-02',
+          toDate: '2026-01-08',
+          fallbackKm: 15,
+        }),
+        started_by: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     fixture = {
+      scheduleRun: scheduleRun.id,
+      session: (key) => sessionIds.get(key)!,
+      appointment: { personId: mover.id, id: booked.json<{ id: number }>().id },
       area: get(areas, 'area'),
       facility: get(facilities, 'facility'),
       user: get(users, 'user'),

@@ -512,6 +512,22 @@ describe('citizen registration', () => {
       expectError(other, 404, 'not_found');
     });
 
+    it('a person on a full phone once another is removed from its family', async () => {
+      const c = await signInCitizen(t);
+      const people: PersonDto[] = [];
+      for (let i = 0; i < PEOPLE_PER_PHONE; i++) people.push(await registered(t, c, (await adult()).body));
+      await refused((await adult()).body, 409, 'phone_limit_reached', c);
+      const removed = await t.app.inject({
+        method: 'DELETE',
+        url: `/api/citizen/people/${people[0]!.id}`,
+        headers: c.headers,
+      });
+      expect(removed.statusCode, removed.body).toBe(204);
+      const next = await registered(t, c, (await adult()).body);
+      expect((await family(c)).map((p) => p.id)).toEqual([...people.slice(1).map((p) => p.id), next.id]);
+      await refused((await adult()).body, 409, 'phone_limit_reached', c);
+    });
+
     it('another centre of the same district', async () => {
       const { body, place } = await adult();
       const other = await otherCentreInDistrict(t.database.db, place);

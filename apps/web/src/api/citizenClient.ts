@@ -9,15 +9,19 @@ import { endCitizenSession, getCitizenSession } from '../auth/citizenSession.ts'
  */
 export const citizenApi = createClient<paths>({ baseUrl: '', credentials: 'omit' });
 
+/** The citizen routes behind the phone sign-in: the family's people and their appointments. */
+const withToken = (schemaPath: string) =>
+  schemaPath.startsWith('/api/citizen/people') || schemaPath.startsWith('/api/citizen/appointments');
+
 const citizenAuth: Middleware = {
   onRequest({ request, schemaPath }) {
-    if (!schemaPath.startsWith('/api/citizen/people')) return undefined;
+    if (!withToken(schemaPath)) return undefined;
     const token = getCitizenSession()?.token;
     if (token) request.headers.set('Authorization', `Bearer ${token}`);
     return request;
   },
   onResponse({ response, schemaPath }) {
-    if (response.status === 401 && schemaPath.startsWith('/api/citizen/people')) endCitizenSession('expired');
+    if (response.status === 401 && withToken(schemaPath)) endCitizenSession('expired');
     return undefined;
   },
 };

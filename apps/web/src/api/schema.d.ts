@@ -651,6 +651,422 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/public/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open sessions with seats left, by area, facility, dates, vaccine, dose, age and distance
+         * @description Sessions from today on. With lat and lon, only facilities within km of the point, nearest first; otherwise soonest first. Answers are at most one second old and carry an ETag.
+         */
+        get: operations["searchAvailability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/admin/location/states": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CoWIN: top-level areas as states */
+        get: operations["cowinStates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/admin/location/districts/{state_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CoWIN: the second-level areas of a top-level area as districts */
+        get: operations["cowinDistricts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/appointment/sessions/public/findByPin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CoWIN: sessions on a date at the facilities of a postcode or area code */
+        get: operations["cowinFindByPin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/appointment/sessions/public/findByDistrict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CoWIN: sessions on a date in a district (second-level area) */
+        get: operations["cowinFindByDistrict"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/appointment/sessions/public/calendarByPin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CoWIN: 7 days of sessions from a date at the facilities of a postcode or area code */
+        get: operations["cowinCalendarByPin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/appointment/sessions/public/calendarByDistrict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CoWIN: 7 days of sessions from a date in a district (second-level area) */
+        get: operations["cowinCalendarByDistrict"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/appointment/sessions/public/calendarByCenter": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CoWIN: 7 days of sessions from a date at one facility ({} when it has none) */
+        get: operations["cowinCalendarByCenter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/appointment/centers/public/findByLatLong": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CoWIN: up to 50 vaccination facilities within 50 km of a point, nearest first */
+        get: operations["cowinFindByLatLong"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A facility's sessions over a date range, with their fill */
+        get: operations["listSessions"];
+        put?: never;
+        /** Plan one session at a facility */
+        post: operations["createSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/from-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Plan a weekly pattern of sessions over a date range (days that already have it are skipped) */
+        post: operations["createSessionsFromTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Open, close or cancel a session (cancelling tells every booked person and puts them back in the queue) */
+        post: operations["changeSessionStatus"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A session's appointments (booked, attended, missed) */
+        get: operations["listSessionAppointments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/facilities/{id}/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Attended and missed appointments per day, and the no-show rate */
+        get: operations["facilityAttendance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/{id}/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Book an appointment for a person at a help desk or centre */
+        post: operations["bookForPerson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/{id}/appointments/{appointmentId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a person's appointment at a help desk or centre */
+        post: operations["cancelForPerson"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/waiting-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** People waiting for a dose in an area, in the order the auto-scheduler serves them */
+        get: operations["waitingQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/citizen/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The family's appointments and what each person can book next */
+        get: operations["citizenAppointments"];
+        put?: never;
+        /**
+         * Book an appointment for self or a family member
+         * @description Repeating the request with the same idempotency key (body field or Idempotency-Key header) returns the same appointment with status 200.
+         */
+        post: operations["citizenBook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/citizen/people/{id}/appointments/{appointmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One appointment: the slip */
+        get: operations["citizenAppointment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/citizen/people/{id}/appointments/{appointmentId}/reschedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move an appointment to another session or time slot (a limited number of times) */
+        post: operations["citizenReschedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/citizen/people/{id}/appointments/{appointmentId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel an appointment; the seat is free again at once */
+        post: operations["citizenCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schedule-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Auto-scheduler runs, newest first, of the areas the caller may run it in */
+        get: operations["listScheduleRuns"];
+        put?: never;
+        /** Start an auto-scheduler run: waiting people are given appointments in open slots of the coming days */
+        post: operations["startScheduleRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/schedule-runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One auto-scheduler run: its progress, phase and, when done, its summary */
+        get: operations["getScheduleRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -838,6 +1254,126 @@ export interface components {
             active: boolean;
             /** @description Open for registration today. */
             open: boolean;
+        };
+        Session: {
+            id: number;
+            facility: {
+                id: number;
+                code: string;
+                nameEn: string;
+                nameBn: string;
+            };
+            date: string;
+            product: {
+                id: number;
+                code: string;
+                name: string;
+            };
+            doseNumbers: number[];
+            minAgeYears: number;
+            maxAgeYears: number | null;
+            startsAt: string;
+            endsAt: string;
+            status: "open" | "closed" | "cancelled";
+            cancelReason: string | null;
+            capacity: number;
+            booked: number;
+            available: number;
+            slots: {
+                id: number;
+                startsAt: string;
+                endsAt: string;
+                capacity: number;
+                booked: number;
+                available: number;
+            }[];
+        };
+        Appointment: {
+            id: number;
+            personId: number;
+            registrationNumber: string;
+            nameEn: string;
+            nameBn: string | null;
+            doseNumber: number;
+            sessionId: number;
+            slotId: number;
+            facility: {
+                id: number;
+                nameEn: string;
+                nameBn: string;
+                address: string;
+            };
+            product: {
+                id: number;
+                code: string;
+                name: string;
+            };
+            date: string;
+            startsAt: string;
+            endsAt: string;
+            /** @description The four-digit slip code the vaccinator checks. */
+            code: string;
+            status: "booked" | "attended" | "missed" | "cancelled";
+            bookedVia: "citizen" | "staff" | "auto";
+            rescheduleCount: number;
+            reschedulesLeft: number;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ScheduleRun: {
+            id: number;
+            status: "running" | "done" | "failed";
+            params: {
+                days: number;
+                /** @description null: the whole country */
+                areaId: number | null;
+                /** Format: date */
+                fromDate: string;
+                /** Format: date */
+                toDate: string;
+                fallbackKm: number;
+            };
+            /** @description Share of the work done, 0 to 1. */
+            progress: number;
+            /** @description reading, assigning, writing, recording, done or failed */
+            phase: string;
+            summary: {
+                /** @description Waiting entries the run looked at. */
+                considered: number;
+                placed: number;
+                unplaced: {
+                    total: number;
+                    /** @description People left waiting, by reason: earlier_dose_pending, no_location, not_due_in_window, no_session_nearby, no_session_for_product, no_session_for_dose, too_young_for_sessions, too_old_for_sessions, no_capacity_nearby. */
+                    byReason: {
+                        [key: string]: number;
+                    };
+                };
+                byDose: {
+                    [key: string]: {
+                        placed: number;
+                        unplaced: number;
+                    };
+                };
+                /** @description Appointment SMS queued. */
+                sms: number;
+                /** @description Placements given up because citizens booked those seats while the run was writing. */
+                seatsTakenMeanwhile: number;
+                /** @description People placed by the run who booked for themselves or were removed before it wrote. */
+                leftQueueMeanwhile: number;
+                objective: number;
+                seconds: {
+                    reading: number;
+                    assigning: number;
+                    writing: number;
+                    recording: number;
+                    total: number;
+                };
+            } | null;
+            error: string | null;
+            startedBy: number | null;
+            /** Format: date-time */
+            startedAt: string;
+            finishedAt: string | null;
         };
     };
     responses: never;
@@ -3587,6 +4123,2090 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    searchAvailability: {
+        parameters: {
+            query?: {
+                /** @description Sessions at facilities in this area's subtree. */
+                areaId?: number;
+                facilityId?: number;
+                /** @description First date, YYYY-MM-DD (default: today; earlier dates count as today). */
+                from?: string;
+                /** @description Last date, YYYY-MM-DD (default: six days after from); at most 31 days in all. */
+                to?: string;
+                productId?: number;
+                /** @description Vaccine product code, e.g. COMIRNATY. */
+                product?: string;
+                /** @description Only sessions that give this dose number. */
+                dose?: number;
+                /** @description Latitude of a point (with lon). */
+                lat?: number;
+                /** @description Longitude of a point (with lat). */
+                lon?: number;
+                /** @description Radius around the point, in km (default 25). */
+                km?: number;
+                /** @description Only sessions whose age band admits this age. */
+                age?: number;
+                /** @description Only sessions with a seat left. */
+                withRoom?: boolean;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date */
+                        from: string;
+                        /** Format: date */
+                        to: string;
+                        sessions: {
+                            sessionId: number;
+                            /** Format: date */
+                            date: string;
+                            startsAt: string;
+                            endsAt: string;
+                            minAgeYears: number;
+                            maxAgeYears: number | null;
+                            doseNumbers: number[];
+                            product: {
+                                id: number;
+                                code: string;
+                                name: string;
+                            };
+                            facility: {
+                                id: number;
+                                code: string;
+                                nameEn: string;
+                                nameBn: string;
+                                type: string;
+                                address: string;
+                                areaId: number;
+                                areaNameEn: string;
+                                areaNameBn: string;
+                                postcode: string | null;
+                                latitude: number | null;
+                                longitude: number | null;
+                                /** @description From the point searched around. */
+                                distanceKm?: number;
+                            };
+                            /** @description Seats in the session's slots. */
+                            capacity: number;
+                            /** @description Seats left. */
+                            available: number;
+                            /** @description Seats left per dose number of the product; 0 for a dose the session does not give. */
+                            availableByDose: {
+                                doseNumber: number;
+                                available: number;
+                            }[];
+                            slots: {
+                                slotId: number;
+                                startsAt: string;
+                                endsAt: string;
+                                capacity: number;
+                                available: number;
+                            }[];
+                        }[];
+                        /** @description More sessions matched than `limit`. */
+                        truncated: boolean;
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cowinStates: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description en for English in the *_l fields; Bengali otherwise. */
+                "accept-language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        states: {
+                            state_id: number;
+                            state_name: string;
+                            /** @description State name in the preferred language. */
+                            state_name_l?: string;
+                        }[];
+                        /** @description Hours the client may keep this list. */
+                        ttl: number;
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+        };
+    };
+    cowinDistricts: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description en for English in the *_l fields; Bengali otherwise. */
+                "accept-language"?: string;
+            };
+            path: {
+                /** @description Top-level area id. */
+                state_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        districts: {
+                            state_id: number;
+                            district_id: number;
+                            district_name: string;
+                            /** @description District name in the preferred language. */
+                            district_name_l?: string;
+                        }[];
+                        /** @description Hours the client may keep this list. */
+                        ttl: number;
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+        };
+    };
+    cowinFindByPin: {
+        parameters: {
+            query: {
+                /** @description A postcode, or an area's code (a facility's `pincode`). */
+                pincode: string;
+                /**
+                 * @description DD-MM-YYYY
+                 * @example 31-03-2021
+                 */
+                date: string;
+                /** @description Only sessions of this vaccine (product code). */
+                vaccine?: string;
+            };
+            header?: {
+                /** @description en for English in the *_l fields; Bengali otherwise. */
+                "accept-language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sessions: {
+                            /** @description Facility id. */
+                            center_id: number;
+                            name: string;
+                            /** @description Name in the language of Accept-Language (Bengali unless English is asked for). */
+                            name_l?: string;
+                            address: string;
+                            /** @description Top-level area (division). */
+                            state_name: string;
+                            /** @description State name in the preferred language. */
+                            state_name_l?: string;
+                            /** @description Second-level area (district). */
+                            district_name: string;
+                            /** @description District name in the preferred language. */
+                            district_name_l?: string;
+                            /** @description Third-level area (upazila), or "Not Applicable". */
+                            block_name: string;
+                            /** @description Block name in the preferred language. */
+                            block_name_l?: string;
+                            /** @description The postcode of the facility's area, or the area's code. */
+                            pincode: string;
+                            lat?: number;
+                            long?: number;
+                            /**
+                             * Format: uuid
+                             * @description The session's number in UUID form.
+                             */
+                            session_id: string;
+                            /** @example 31-05-2021 */
+                            date: string;
+                            available_capacity: number;
+                            available_capacity_dose1: number;
+                            available_capacity_dose2: number;
+                            min_age_limit: number;
+                            max_age_limit?: number;
+                            /** @description Vaccine product code. */
+                            vaccine: string;
+                            /** @description Slot times, e.g. 09:00AM-11:00AM. */
+                            slots: string[];
+                            fee: string;
+                            fee_type: "Free" | "Paid";
+                            /** @example 09:00:00 */
+                            from: string;
+                            /** @example 09:00:00 */
+                            to: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+        };
+    };
+    cowinFindByDistrict: {
+        parameters: {
+            query: {
+                /** @description Second-level area id. */
+                district_id: string;
+                /**
+                 * @description DD-MM-YYYY
+                 * @example 31-03-2021
+                 */
+                date: string;
+                /** @description Only sessions of this vaccine (product code). */
+                vaccine?: string;
+            };
+            header?: {
+                /** @description en for English in the *_l fields; Bengali otherwise. */
+                "accept-language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sessions: {
+                            /** @description Facility id. */
+                            center_id: number;
+                            name: string;
+                            /** @description Name in the language of Accept-Language (Bengali unless English is asked for). */
+                            name_l?: string;
+                            address: string;
+                            /** @description Top-level area (division). */
+                            state_name: string;
+                            /** @description State name in the preferred language. */
+                            state_name_l?: string;
+                            /** @description Second-level area (district). */
+                            district_name: string;
+                            /** @description District name in the preferred language. */
+                            district_name_l?: string;
+                            /** @description Third-level area (upazila), or "Not Applicable". */
+                            block_name: string;
+                            /** @description Block name in the preferred language. */
+                            block_name_l?: string;
+                            /** @description The postcode of the facility's area, or the area's code. */
+                            pincode: string;
+                            lat?: number;
+                            long?: number;
+                            /**
+                             * Format: uuid
+                             * @description The session's number in UUID form.
+                             */
+                            session_id: string;
+                            /** @example 31-05-2021 */
+                            date: string;
+                            available_capacity: number;
+                            available_capacity_dose1: number;
+                            available_capacity_dose2: number;
+                            min_age_limit: number;
+                            max_age_limit?: number;
+                            /** @description Vaccine product code. */
+                            vaccine: string;
+                            /** @description Slot times, e.g. 09:00AM-11:00AM. */
+                            slots: string[];
+                            fee: string;
+                            fee_type: "Free" | "Paid";
+                            /** @example 09:00:00 */
+                            from: string;
+                            /** @example 09:00:00 */
+                            to: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+        };
+    };
+    cowinCalendarByPin: {
+        parameters: {
+            query: {
+                /** @description A postcode, or an area's code (a facility's `pincode`). */
+                pincode: string;
+                /**
+                 * @description DD-MM-YYYY
+                 * @example 31-03-2021
+                 */
+                date: string;
+                /** @description Only sessions of this vaccine (product code). */
+                vaccine?: string;
+            };
+            header?: {
+                /** @description en for English in the *_l fields; Bengali otherwise. */
+                "accept-language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        centers: {
+                            /** @description Facility id. */
+                            center_id: number;
+                            name: string;
+                            /** @description Name in the language of Accept-Language (Bengali unless English is asked for). */
+                            name_l?: string;
+                            address: string;
+                            /** @description Top-level area (division). */
+                            state_name: string;
+                            /** @description State name in the preferred language. */
+                            state_name_l?: string;
+                            /** @description Second-level area (district). */
+                            district_name: string;
+                            /** @description District name in the preferred language. */
+                            district_name_l?: string;
+                            /** @description Third-level area (upazila), or "Not Applicable". */
+                            block_name: string;
+                            /** @description Block name in the preferred language. */
+                            block_name_l?: string;
+                            /** @description The postcode of the facility's area, or the area's code. */
+                            pincode: string;
+                            lat?: number;
+                            long?: number;
+                            /** @example 09:00:00 */
+                            from: string;
+                            /** @example 09:00:00 */
+                            to: string;
+                            fee_type: "Free" | "Paid";
+                            sessions: {
+                                /**
+                                 * Format: uuid
+                                 * @description The session's number in UUID form.
+                                 */
+                                session_id: string;
+                                /** @example 31-05-2021 */
+                                date: string;
+                                available_capacity: number;
+                                available_capacity_dose1: number;
+                                available_capacity_dose2: number;
+                                min_age_limit: number;
+                                max_age_limit?: number;
+                                /** @description Vaccine product code. */
+                                vaccine: string;
+                                /** @description Slot times, e.g. 09:00AM-11:00AM. */
+                                slots: string[];
+                                fee: string;
+                                fee_type: "Free" | "Paid";
+                                /** @example 09:00:00 */
+                                from: string;
+                                /** @example 09:00:00 */
+                                to: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+        };
+    };
+    cowinCalendarByDistrict: {
+        parameters: {
+            query: {
+                /** @description Second-level area id. */
+                district_id: string;
+                /**
+                 * @description DD-MM-YYYY
+                 * @example 31-03-2021
+                 */
+                date: string;
+                /** @description Only sessions of this vaccine (product code). */
+                vaccine?: string;
+            };
+            header?: {
+                /** @description en for English in the *_l fields; Bengali otherwise. */
+                "accept-language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        centers: {
+                            /** @description Facility id. */
+                            center_id: number;
+                            name: string;
+                            /** @description Name in the language of Accept-Language (Bengali unless English is asked for). */
+                            name_l?: string;
+                            address: string;
+                            /** @description Top-level area (division). */
+                            state_name: string;
+                            /** @description State name in the preferred language. */
+                            state_name_l?: string;
+                            /** @description Second-level area (district). */
+                            district_name: string;
+                            /** @description District name in the preferred language. */
+                            district_name_l?: string;
+                            /** @description Third-level area (upazila), or "Not Applicable". */
+                            block_name: string;
+                            /** @description Block name in the preferred language. */
+                            block_name_l?: string;
+                            /** @description The postcode of the facility's area, or the area's code. */
+                            pincode: string;
+                            lat?: number;
+                            long?: number;
+                            /** @example 09:00:00 */
+                            from: string;
+                            /** @example 09:00:00 */
+                            to: string;
+                            fee_type: "Free" | "Paid";
+                            sessions: {
+                                /**
+                                 * Format: uuid
+                                 * @description The session's number in UUID form.
+                                 */
+                                session_id: string;
+                                /** @example 31-05-2021 */
+                                date: string;
+                                available_capacity: number;
+                                available_capacity_dose1: number;
+                                available_capacity_dose2: number;
+                                min_age_limit: number;
+                                max_age_limit?: number;
+                                /** @description Vaccine product code. */
+                                vaccine: string;
+                                /** @description Slot times, e.g. 09:00AM-11:00AM. */
+                                slots: string[];
+                                fee: string;
+                                fee_type: "Free" | "Paid";
+                                /** @example 09:00:00 */
+                                from: string;
+                                /** @example 09:00:00 */
+                                to: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+        };
+    };
+    cowinCalendarByCenter: {
+        parameters: {
+            query: {
+                /** @description Facility id. */
+                center_id: string;
+                /**
+                 * @description DD-MM-YYYY
+                 * @example 31-03-2021
+                 */
+                date: string;
+                /** @description Only sessions of this vaccine (product code). */
+                vaccine?: string;
+            };
+            header?: {
+                /** @description en for English in the *_l fields; Bengali otherwise. */
+                "accept-language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        centers?: {
+                            /** @description Facility id. */
+                            center_id: number;
+                            name: string;
+                            /** @description Name in the language of Accept-Language (Bengali unless English is asked for). */
+                            name_l?: string;
+                            address: string;
+                            /** @description Top-level area (division). */
+                            state_name: string;
+                            /** @description State name in the preferred language. */
+                            state_name_l?: string;
+                            /** @description Second-level area (district). */
+                            district_name: string;
+                            /** @description District name in the preferred language. */
+                            district_name_l?: string;
+                            /** @description Third-level area (upazila), or "Not Applicable". */
+                            block_name: string;
+                            /** @description Block name in the preferred language. */
+                            block_name_l?: string;
+                            /** @description The postcode of the facility's area, or the area's code. */
+                            pincode: string;
+                            lat?: number;
+                            long?: number;
+                            /** @example 09:00:00 */
+                            from: string;
+                            /** @example 09:00:00 */
+                            to: string;
+                            fee_type: "Free" | "Paid";
+                            sessions: {
+                                /**
+                                 * Format: uuid
+                                 * @description The session's number in UUID form.
+                                 */
+                                session_id: string;
+                                /** @example 31-05-2021 */
+                                date: string;
+                                available_capacity: number;
+                                available_capacity_dose1: number;
+                                available_capacity_dose2: number;
+                                min_age_limit: number;
+                                max_age_limit?: number;
+                                /** @description Vaccine product code. */
+                                vaccine: string;
+                                /** @description Slot times, e.g. 09:00AM-11:00AM. */
+                                slots: string[];
+                                fee: string;
+                                fee_type: "Free" | "Paid";
+                                /** @example 09:00:00 */
+                                from: string;
+                                /** @example 09:00:00 */
+                                to: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+        };
+    };
+    cowinFindByLatLong: {
+        parameters: {
+            query: {
+                lat: number;
+                long: number;
+            };
+            header?: {
+                /** @description en for English in the *_l fields; Bengali otherwise. */
+                "accept-language"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        centers: {
+                            /** @description Facility id. */
+                            center_id: number;
+                            name: string;
+                            /** @description Name in the language of Accept-Language (Bengali unless English is asked for). */
+                            name_l?: string;
+                            address: string;
+                            /** @description Top-level area (division). */
+                            state_name: string;
+                            /** @description State name in the preferred language. */
+                            state_name_l?: string;
+                            /** @description Second-level area (district). */
+                            district_name: string;
+                            /** @description District name in the preferred language. */
+                            district_name_l?: string;
+                            /** @description Third-level area (upazila), or "Not Applicable". */
+                            block_name: string;
+                            /** @description Block name in the preferred language. */
+                            block_name_l?: string;
+                            /** @description The postcode of the facility's area, or the area's code. */
+                            pincode: string;
+                            lat?: number;
+                            long?: number;
+                        }[];
+                        /** @description Hours the client may keep this list. */
+                        ttl: number;
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+            /** @description Error (CoWIN form) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example USRRES0001 */
+                        errorCode: string;
+                        /** @example Input parameter missing */
+                        error: string;
+                    };
+                };
+            };
+        };
+    };
+    listSessions: {
+        parameters: {
+            query: {
+                facilityId: number;
+                /** @description A calendar date, YYYY-MM-DD. */
+                from: string;
+                /** @description A calendar date, YYYY-MM-DD. */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"][];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    facilityId: number;
+                    productId: number;
+                    /** @description The doses this session gives: [1], [2], [1, 2], [3] for a booster session. */
+                    doseNumbers: number[];
+                    minAgeYears: number;
+                    maxAgeYears?: number | null;
+                    /** @description A time of day, HH:MM (24-hour). */
+                    startsAt: string;
+                    /** @description A time of day, HH:MM (24-hour). */
+                    endsAt: string;
+                    /** @description Seats in the whole session. */
+                    capacity: number;
+                    /** @description Split the session into time slots of this length, the seats spread evenly over them. */
+                    slotMinutes?: number;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD.
+                     */
+                    date: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createSessionsFromTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    facilityId: number;
+                    productId: number;
+                    /** @description The doses this session gives: [1], [2], [1, 2], [3] for a booster session. */
+                    doseNumbers: number[];
+                    minAgeYears: number;
+                    maxAgeYears?: number | null;
+                    /** @description A time of day, HH:MM (24-hour). */
+                    startsAt: string;
+                    /** @description A time of day, HH:MM (24-hour). */
+                    endsAt: string;
+                    /** @description Seats in the whole session. */
+                    capacity: number;
+                    /** @description Split the session into time slots of this length, the seats spread evenly over them. */
+                    slotMinutes?: number;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD.
+                     */
+                    from: string;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD.
+                     */
+                    to: string;
+                    /** @description ISO weekdays the session runs on: 1 Monday … 7 Sunday. */
+                    weekdays: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created: components["schemas"]["Session"][];
+                        skippedDates: string[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    changeSessionStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    status: "open" | "closed" | "cancelled";
+                    /** @description Required to cancel. */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listSessionAppointments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"][];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    facilityAttendance: {
+        parameters: {
+            query: {
+                /** @description A calendar date, YYYY-MM-DD. */
+                from: string;
+                /** @description A calendar date, YYYY-MM-DD. */
+                to: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        facilityId: number;
+                        attended: number;
+                        missed: number;
+                        noShowRate: number | null;
+                        days: {
+                            date: string;
+                            attended: number;
+                            missed: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    bookForPerson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    sessionId: number;
+                    slotId?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancelForPerson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                appointmentId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    waitingQueue: {
+        parameters: {
+            query: {
+                areaId?: number;
+                doseNumber?: number;
+                limit: number;
+                offset: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        total: number;
+                        byDose: {
+                            key: string;
+                            count: number;
+                        }[];
+                        byRank: {
+                            key: string;
+                            count: number;
+                        }[];
+                        byReason: {
+                            key: string;
+                            count: number;
+                        }[];
+                        entries: {
+                            personId: number;
+                            registrationNumber: string;
+                            nameEn: string;
+                            nameBn: string | null;
+                            doseNumber: number;
+                            priorityRank: number;
+                            groupCode: string;
+                            earliestDate: string;
+                            dueDate: string | null;
+                            reason: string;
+                            /** Format: date-time */
+                            since: string;
+                            unplacedReason: string | null;
+                            areaNameEn: string;
+                            areaNameBn: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    citizenAppointments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        appointments: components["schemas"]["Appointment"][];
+                        nextDoses: {
+                            personId: number;
+                            status: "due" | "booked" | "complete" | "not_eligible";
+                            doseNumber: number | null;
+                            earliestDate: string | null;
+                            dueDate: string | null;
+                            productIds: number[];
+                            reason: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    citizenBook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    personId: number;
+                    sessionId: number;
+                    /** @description A time slot of the session; the earliest with room when left out. */
+                    slotId?: number;
+                    /** @description Repeating a request with the same key returns the same appointment. */
+                    idempotencyKey?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    citizenAppointment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                appointmentId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    citizenReschedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                appointmentId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    sessionId: number;
+                    slotId?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    citizenCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                appointmentId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listScheduleRuns: {
+        parameters: {
+            query: {
+                limit: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRun"][];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    startScheduleRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Days to fill, from tomorrow. Default: SCHEDULER_DAYS_AHEAD. */
+                    days?: number;
+                    /** @description Only people living in this area, into sessions of facilities in it. Without it, the whole country (national staff only). */
+                    areaId?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRun"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getScheduleRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleRun"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -17,13 +17,12 @@ import { ErrorAlert } from '../ui/ErrorAlert.tsx';
 import { useFormat } from '../ui/format.ts';
 import { Loading, Notice } from '../ui/Notice.tsx';
 import { usePageTitle } from '../ui/usePageTitle.ts';
+import { PersonVaccination } from '../booking/PersonVaccination.tsx';
 import { CitizenSignIn } from './CitizenSignIn.tsx';
 import { displayPhone } from './phone.ts';
+import { citizenKeys } from './queries.ts';
 
-export const citizenKeys = {
-  all: ['citizen'] as const,
-  family: ['citizen', 'family'] as const,
-};
+export { citizenKeys };
 
 type View = { kind: 'family' } | { kind: 'add' } | { kind: 'done'; person: Person };
 
@@ -32,18 +31,13 @@ export function CitizenPage() {
   const { t } = useTranslation();
   usePageTitle(t('citizen.title'));
   const { session } = useCitizenState();
-  const queryClient = useQueryClient();
   const token = session?.token ?? null;
   // A sign-in that was already there when the page loaded: the page opens without moving focus.
+  // (CitizenArea, the frame of the citizen pages, drops what a sign-in loaded once it ends.)
   const [tokenOnLoad] = useState(token);
 
-  // Nothing one phone's family list showed may stay for the next sign-in.
-  useEffect(() => {
-    if (!token) queryClient.removeQueries({ queryKey: citizenKeys.all });
-  }, [token, queryClient]);
-
   return (
-    <div className="citizen">
+    <>
       <h1>{t('citizen.title')}</h1>
       {!session ? (
         <>
@@ -53,7 +47,7 @@ export function CitizenPage() {
       ) : (
         <CitizenHome key={session.token} phone={session.phone} arrived={session.token !== tokenOnLoad} />
       )}
-    </div>
+    </>
   );
 }
 
@@ -75,7 +69,7 @@ function CitizenHome({ phone, arrived }: { phone: string; arrived: boolean }) {
             mode="citizen"
             send={(body) => unwrap(citizenApi.POST('/api/citizen/people', { body }))}
             onRegistered={(person) => {
-              void queryClient.invalidateQueries({ queryKey: citizenKeys.family });
+              void queryClient.invalidateQueries({ queryKey: citizenKeys.all });
               setView({ kind: 'done', person });
             }}
             onCancel={() => setView({ kind: 'family' })}
@@ -196,7 +190,7 @@ function FamilyMember({ person, onRemoved }: { person: Person; onRemoved: (name:
       unwrap(citizenApi.DELETE('/api/citizen/people/{id}', { params: { path: { id: person.id } } })),
     onSuccess: async () => {
       onRemoved(name);
-      await queryClient.invalidateQueries({ queryKey: citizenKeys.family });
+      await queryClient.invalidateQueries({ queryKey: citizenKeys.all });
     },
   });
   return (
@@ -225,6 +219,7 @@ function FamilyMember({ person, onRemoved }: { person: Person; onRemoved: (name:
           <dd>{person.preferredFacility ? f.name(person.preferredFacility) : '—'}</dd>
         </div>
       </dl>
+      <PersonVaccination person={person} />
       <ErrorAlert error={card.error ?? remove.error} />
       {confirming ? (
         <div className="confirm-box" role="group" aria-label={t('citizen.family.removeNamed', { name })}>

@@ -5,17 +5,34 @@ import { api } from '../api/client.ts';
 import { getSession, setSession, useSessionState } from '../auth/session.ts';
 import { LanguageSwitch } from '../ui/LanguageSwitch.tsx';
 import { Brand, Main, SkipLink } from '../ui/Layout.tsx';
+import { mayDo, type SchedulingAction } from './permissions.ts';
 
-const SECTIONS = [
+const SECTIONS: readonly { path: string; key: SectionKey; action?: SchedulingAction }[] = [
   { path: 'areas', key: 'areas' },
   { path: 'facilities', key: 'facilities' },
   { path: 'products', key: 'products' },
   { path: 'priority-groups', key: 'priorityGroups' },
   { path: 'people', key: 'people' },
   { path: 'register', key: 'register' },
+  { path: 'sessions', key: 'sessions', action: 'session.read' },
+  { path: 'waiting-queue', key: 'waitingQueue', action: 'appointment.read' },
+  { path: 'scheduler', key: 'scheduler', action: 'schedule.run' },
   { path: 'staff', key: 'staff' },
   { path: 'audit', key: 'audit' },
-] as const;
+];
+
+type SectionKey =
+  | 'areas'
+  | 'facilities'
+  | 'products'
+  | 'priorityGroups'
+  | 'people'
+  | 'register'
+  | 'sessions'
+  | 'waitingQueue'
+  | 'scheduler'
+  | 'staff'
+  | 'audit';
 
 function UserBadge() {
   const { t } = useTranslation();
@@ -62,6 +79,8 @@ function SignOutButton() {
 
 export function ConsoleLayout() {
   const { t } = useTranslation();
+  const user = useSessionState().session?.user;
+  const sections = SECTIONS.filter((s) => !s.action || mayDo(user, s.action));
   return (
     <div className="page console">
       <SkipLink />
@@ -77,7 +96,7 @@ export function ConsoleLayout() {
         </div>
         <nav className="console-nav" aria-label={t('console.nav')}>
           <ul role="list">
-            {SECTIONS.map((s) => (
+            {sections.map((s) => (
               <li key={s.path}>
                 <NavLink to={`/console/${s.path}`}>{t(`console.sections.${s.key}`)}</NavLink>
               </li>

@@ -1,0 +1,113 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testApp, TEST_SECRETS, type TestContext } from '../support/app.ts';
+import { bulkPeople, type BulkPerson } from '../support/bulk-people.ts';
+import { facilityOfUser } from '../support/citizen.ts';
+import { book, createSession, productId, seatsTaken } from '../support/sessions-api.ts';
+import type { AppointmentT } from '../../src/scheduling/schemas.ts';
+
+/**
+ * The slot rush: many more people than seats press "book" at the same moment. Exactly as many
+ * appointments as seats, no seat counted twice, and each person told the truth.
+ */
+describe('booking under concurrency', () => {
+  let t: TestContext;
+  let people: BulkPerson[];
+
+  beforeAll(async () => {
+    // Limits are tested in booking.test.ts; here one person presses many times on purpose.
+    t = await testApp({
+      BOOKING_PER_IP_MINUTE: '100000',
+      BOOKING_PER_PERSON_DAY: '100',
+      BOOKING_PER_PHONE_DAY: '100',
+    });
+    people = await bulkPeople(t.database.db, { count: 560, secrets: TEST_SECRETS, batch: 3 });
+  });
+  afterAll(() => t.close());
+
+  it('500 people race for 100 seats: exactly 100 appointments, and every answer is true', async () => {
+    const facilityId = await facilityOfUser(t.database.db, 'manager');
+    const session = await createSession(t, {
+      facilityId,
+      productId: await productId(t, 'COMIRNATY'),
+      capacity: 100,
+      slotMinutes: 120,
+    });
+    const racers = people.slice(0, 500);
+    const answers = await Promise.all(
+      racers.map((p) => book(t, p.token, { personId: p.personId, sessionId: session.id })),
+    );
+    const won = answers.filter((r) => r.statusCode === 201);
+    const lost = answers.filter((r) => r.statusCode === 409);
+    expect(won.length + lost.length, answers.find((r) => ![201, 409].includes(r.statusCode))?.body).toBe(500);
+    expect(won.length).toBe(100);
+    for (const r of lost) expect(r.json<{ error: { code: string } }>().error.code).toBe('session_full');
+
+    const rows = await t.database.db
+      .selectFrom('appointment')
+      .select(['id', 'person_id', 'slot_id'])
+      .where('session_id', '=', session.id)
+      .where('status', '=', 'booked')
+      .execute();
+    expect(rows.length).toBe(100);
+    expect(await seatsTaken(t, session.id)).toBe(100);
+    // Every seat once per slot: the counters equal the appointments in each slot and never pass capacity.
+    const { rows: slots } = await sql<{ id: number; capacity: number; booked: number; n: number }>`
+      select s.id, s.capacity, s.booked,
+             (select count(*)::int from appointment a where a.slot_id = s.id and a.status = 'booked') as n
+      from session_slot s where s.session_id = ${session.id}`.execute(t.database.db);
+    for (const s of slots) {
+      expect(s.booked).toBe(s.n);
+      expect(s.booked).toBeLessThanOrEqual(s.capacity);
+    }
+    // Those told "booked" hold exactly the appointments; those told "full" hold none.
+    const winners = new Set(won.map((r) => r.json<AppointmentT>().personId));
+    expect(new Set(rows.map((r) => r.person_id))).toEqual(winners);
+    const losers = racers.filter((p) => !winners.has(p.personId)).map((p) => p.personId);
+    const { rows: left } = await sql<{ n: number }>`
+      select count(*)::int as n from waiting_entry where person_id = any(${losers}::bigint[])`.execute(
+      t.database.db,
+    );
+    expect(left[0]!.n).toBe(400);
+  });
+
+  it('the same person pressing "book" 30 times at once, with one key, gets one appointment', async () => {
+    const facilityId = await facilityOfUser(t.database.db, 'manager');
+    const session = await createSession(t, {
+      facilityId,
+      productId: await productId(t, 'COMIRNATY'),
+      capacity: 10,
+    });
+    const p = people[510]!;
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        book(t, p.token, { personId: p.personId, sessionId: session.id, idempotencyKey: 'rush-same-key-1' }),
+      ),
+    );
+    expect(
+      answers.every((r) => [200, 201].includes(r.statusCode)),
+      answers.map((r) => r.body).join('\n'),
+    ).toBe(true);
+    expect(new Set(answers.map((r) => r.json<AppointmentT>().id)).size).toBe(1);
+    expect(await seatsTaken(t, session.id)).toBe(1);
+  });
+
+  it('the same person booking two sessions at once without a key gets one appointment and one clear refusal', async () => {
+    const facilityId = await facilityOfUser(t.database.db, 'manager');
+    const product = await productId(t, 'COMIRNATY');
+    const a = await createSession(t, { facilityId, productId: product, capacity: 10 });
+    const b = await createSession(t, { facilityId, productId: product, capacity: 10, startsAt: '13:00' });
+    const p = people[520]!;
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        book(t, p.token, { personId: p.personId, sessionId: i % 2 ? a.id : b.id }),
+      ),
+    );
+    expect(answers.filter((r) => r.statusCode === 201).length).toBe(1);
+    for (const r of answers.filter((x) => x.statusCode !== 201)) {
+      expect(r.statusCode).toBe(409);
+      expect(r.json<{ error: { code: string } }>().error.code).toBe('appointment_exists');
+    }
+    expect((await seatsTaken(t, a.id)) + (await seatsTaken(t, b.id))).toBe(1);
+  });
+});
