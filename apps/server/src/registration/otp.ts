@@ -60,7 +60,7 @@ export function otpService(deps: {
       const day = new Date(Math.floor(t / 86_400_000) * 86_400_000);
       const id = randomUUID();
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-      const { counts } = await repo.requestChallenge(
+      const counts = await repo.requestChallenge(
         [
           { key: `otp:phone:day:${phoneBlind}`, windowStart: day, max: settings.maxPerPhoneDay },
           { key: `otp:phone:hour:${phoneBlind}`, windowStart: hour, max: settings.maxPerPhoneHour },

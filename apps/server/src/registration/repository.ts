@@ -116,64 +116,6 @@ export function registrationRepository(db: Queryable) {
         .executeTakeFirst();
       return Number(r.numInsertedOrUpdatedRows ?? 0);
     },
-    /** Locks the account row: concurrent registrations on one phone count the family one at a time. */
-    async lockAccount(accountId: number) {
-      return db
-        .selectFrom('citizen_account')
-        .select(['id', 'phone_enc', 'phone_blind'])
-        .where('id', '=', accountId)
-        .forUpdate()
-        .executeTakeFirst();
-    },
-    async accountByPhone(phoneBlind: string) {
-      return db
-        .selectFrom('citizen_account')
-        .select(['id', 'phone_enc', 'phone_blind'])
-        .where('phone_blind', '=', phoneBlind)
-        .executeTakeFirst();
-    },
-    async createAccount(phoneBlind: string, phoneEnc: string) {
-      return db
-        .insertInto('citizen_account')
-        .values({ phone_blind: phoneBlind, phone_enc: phoneEnc })
-        .onConflict((oc) => oc.column('phone_blind').doUpdateSet({ phone_blind: phoneBlind }))
-        .returning('id')
-        .executeTakeFirstOrThrow();
-    },
-    async familySize(accountId: number) {
-      const r = await db
-        .selectFrom('person')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('citizen_account_id', '=', accountId)
-        .where('removed_at', 'is', null)
-        .executeTakeFirstOrThrow();
-      return Number(r.n);
-    },
-    async claimOwner(idType: string, idBlind: string) {
-      return db
-        .selectFrom('identity_claim')
-        .select('person_id')
-        .where('id_type', '=', idType)
-        .where('id_blind', '=', idBlind)
-        .executeTakeFirst();
-    },
-    insertPerson(p: Insertable<PersonTable>) {
-      return db
-        .insertInto('person')
-        .values(p)
-        .returning(['id', 'registration_number'])
-        .executeTakeFirstOrThrow();
-    },
-    /** False when the document is claimed already (a concurrent claim waits for the other to settle). */
-    async claimIdentity(idType: string, idBlind: string, personId: number) {
-      const r = await db
-        .insertInto('identity_claim')
-        .values({ id_type: idType, id_blind: idBlind, person_id: personId })
-        .onConflict((oc) => oc.columns(['id_type', 'id_blind']).doNothing())
-        .returning('person_id')
-        .executeTakeFirst();
-      return r !== undefined;
-    },
     async releaseIdentity(personId: number) {
       await db.deleteFrom('identity_claim').where('person_id', '=', personId).execute();
     },
@@ -186,15 +128,6 @@ export function registrationRepository(db: Queryable) {
     },
     view(personId: number) {
       return personWithNames(db).where('p.id', '=', personId).executeTakeFirst();
-    },
-    async registrationNumberTaken(n: string) {
-      return (
-        (await db
-          .selectFrom('person')
-          .select('id')
-          .where('registration_number', '=', n)
-          .executeTakeFirst()) !== undefined
-      );
     },
     /** Staff search: one exact key, or a name inside area subtrees. */
     search(
@@ -272,7 +205,7 @@ export function otpRepository(db: Queryable) {
         createdAt: Date;
       },
       message: NotificationRow,
-    ): Promise<{ counts: [number, number | null, number | null]; stored: boolean }> {
+    ): Promise<[number, number | null, number | null]> {
       const [first, second, third] = windows;
       // Counts in window `w`; after a previous window, only when that one is within its limit.
       const bump = (w: RateWindow, after?: { cte: string; max: number }) =>
@@ -286,12 +219,9 @@ export function otpRepository(db: Queryable) {
                 where p.count <= ${after.max}::int
                 on conflict (key, window_start) do update set count = c.count + 1
                 returning c.count`;
-      const { rows } = await sql<{
-        c1: number;
-        c2: number | null;
-        c3: number | null;
-        stored: boolean;
-      }>`${prepared}
+      // The challenge and its SMS are written (a data-modifying CTE always runs) when all three
+      // counts are within their limits; the answer is the counts, for the caller to say which.
+      const { rows } = await sql<{ c1: number; c2: number | null; c3: number | null }>`${prepared}
         with w1 as (${bump(first)}),
         w2 as (${bump(second, { cte: 'w1', max: first.max })}),
         w3 as (${bump(third, { cte: 'w2', max: second.max })}),
@@ -304,10 +234,10 @@ export function otpRepository(db: Queryable) {
           returning id
         ),
         message as (${insertNotification(message, 'challenge', null)})
-        select w1.count as c1, w2.count as c2, w3.count as c3, exists (select 1 from message) as stored
+        select w1.count as c1, w2.count as c2, w3.count as c3
         from w1 left join w2 on true left join w3 on true`.execute(db);
       const r = rows[0]!;
-      return { counts: [r.c1, r.c2, r.c3], stored: r.stored };
+      return [r.c1, r.c2, r.c3];
     },
 
     /**

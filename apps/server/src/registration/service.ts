@@ -123,7 +123,7 @@ export function registrationService(deps: {
   notify: Notify;
   /** A registration's SMS as its outbox row, stored in the registration's statement. */
   prepareMessage: PrepareNotification;
-  /** Groups, areas, centres and vaccines as registration reads them (cached briefly). */
+  /** Priority groups and the lowest area level, cached briefly (RegistrationReference). */
   reference: RegistrationReference;
   settings: RegistrationSettings;
 }) {
