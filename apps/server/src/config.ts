@@ -159,6 +159,18 @@ export const ConfigSchema = Type.Object({
     15,
     0,
   ),
+  STOCK_LOW_DAYS: IntString(
+    'A store is low on a product when its stock would last fewer days than this at the last 14 days\' use.',
+    7,
+    1,
+  ),
+  LOT_EXPIRY_ALERT_DAYS: IntString('Lots that expire within this many days are shown as expiring soon.', 60, 1),
+  DEVICE_CLOCK_TOLERANCE_S: IntString(
+    'How far (seconds) a vaccinator device\'s clock may differ from the server\'s before its records are flagged.',
+    300,
+    10,
+  ),
+  SYNC_BATCH_MAX: IntString('The most offline records one upload may carry.', 500, 1),
   PEOPLE_PER_PHONE: IntString('People one phone number may register (self and family).', 4, 1),
   REGISTRATION_NUMBER_PREFIX: Type.String({
     pattern: '^[A-Z]{2,4}$',

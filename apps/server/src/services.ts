@@ -24,6 +24,8 @@ import { availabilityService } from './availability/service.ts';
 import { sessionService } from './scheduling/sessions.ts';
 import { bookingService } from './scheduling/booking.ts';
 import { autoscheduleService, JOB_KIND as SCHEDULE_RUN_JOB } from './scheduling/autoschedule.ts';
+import { createStockModule } from './stock/module.ts';
+import { createVaccinationModule } from './vaccination/module.ts';
 
 /**
  * The composition root: every service is made here from the configuration and the database, with
@@ -159,6 +161,9 @@ export async function createServices(
     },
   });
 
+  const stock = createStockModule({ config, database });
+  const vaccination = createVaccinationModule({ config, database, vault, prepareMessage, cardKeys });
+
   const smsProvider = () =>
     createSmsProvider(
       {
@@ -217,6 +222,8 @@ export async function createServices(
       handlers: {
         'registration.recheck': async (payload) => registration.recheck(Number(payload.personId)),
         [SCHEDULE_RUN_JOB]: (payload) => autoschedule.handleJob(payload),
+        ...stock.jobHandlers,
+        ...vaccination.jobHandlers,
       },
       settings: { ...DEFAULT_JOB_RUNNER_SETTINGS, ...overrides },
       log,
@@ -229,16 +236,23 @@ export async function createServices(
       runBatch: async () => (await sessions.settleEnded()) + (await sessions.sendReminders()),
       log,
     });
+    const moduleWorkers = [...stock.startWorkers(log, overrides), ...vaccination.startWorkers(log, overrides)];
     return {
       async drain() {
         // Jobs first: what they queue (a re-check's SMS) goes out in the same drain.
         let n = await sessionUpkeep.drain();
+        for (const w of moduleWorkers) n += await w.drain();
         n += await jobs.drain();
         for (const w of smsWorkers) n += await w.drain();
         return n;
       },
       async stop() {
-        await Promise.all([...smsWorkers.map((w) => w.stop()), jobs.stop(), sessionUpkeep.stop()]);
+        await Promise.all([
+          ...smsWorkers.map((w) => w.stop()),
+          jobs.stop(),
+          sessionUpkeep.stop(),
+          ...moduleWorkers.map((w) => w.stop()),
+        ]);
         smsWorkers = [];
       },
     };
@@ -256,6 +270,8 @@ export async function createServices(
     sessions,
     booking,
     autoschedule,
+    stock,
+    vaccination,
     registry,
     startWorkers,
     nudgeSms,

@@ -329,7 +329,25 @@ export interface DoseTable {
   recorded_by: number | null;
   recorded_at: Generated<Date>;
   voided_at: Timestamp | null;
+  /** Added by migrations/0007. */
+  lot_id: number | null;
+  session_id: number | null;
+  body_site: BodySite | null;
+  identity_check: IdentityCheck | null;
+  consent: boolean | null;
+  vial_id: number | null;
+  client_id: string | null;
+  device_id: string | null;
+  device_recorded_at: Timestamp | null;
+  source: Generated<DoseSource>;
+  flags: Generated<string[]>;
+  created_by_correction: number | null;
+  voided_by_correction: number | null;
 }
+
+export type BodySite = 'left_deltoid' | 'right_deltoid' | 'left_thigh' | 'right_thigh' | 'oral' | 'other';
+export type IdentityCheck = 'slip_code' | 'card_qr' | 'id_document' | 'registration_number';
+export type DoseSource = 'online' | 'offline' | 'correction' | 'import';
 
 export type AppointmentStatus = 'booked' | 'attended' | 'missed' | 'cancelled';
 export type BookedVia = 'citizen' | 'staff' | 'auto';
@@ -399,6 +417,265 @@ export interface ScheduleRunTable {
   heartbeat_at: Generated<Date>;
 }
 
+export type StoreLevel = 'national' | 'division' | 'district' | 'upazila' | 'facility';
+
+export interface StoreTable {
+  facility_id: number;
+  level: StoreLevel;
+  parent_facility_id: number | null;
+  created_at: Generated<Date>;
+}
+
+export interface LotTable {
+  id: Id;
+  product_id: number;
+  lot_number: string;
+  manufacturer: string;
+  expires_on: ColumnType<string, string, string>;
+  doses_per_vial: number;
+  created_by: number | null;
+  created_at: Generated<Date>;
+}
+
+export interface StockReceiptTable {
+  id: Id;
+  store_id: number;
+  supplier: string;
+  reference: string;
+  received_on: ColumnType<string, string, string>;
+  note: Generated<string>;
+  recorded_by: number | null;
+  created_at: Generated<Date>;
+}
+
+export interface StockDocumentTable {
+  id: Id;
+  receipt_id: number;
+  file_name: string;
+  content_type: string;
+  content: Buffer;
+  created_at: Generated<Date>;
+}
+
+export type AllocationStatus = 'draft' | 'approved' | 'cancelled';
+
+export interface AllocationPlanTable {
+  id: Id;
+  from_store_id: number;
+  product_id: number;
+  total_doses: number;
+  status: Generated<AllocationStatus>;
+  note: Generated<string>;
+  created_by: number | null;
+  created_at: Generated<Date>;
+  approved_by: number | null;
+  approved_at: Timestamp | null;
+}
+
+export interface AllocationLineTable {
+  plan_id: number;
+  to_store_id: number;
+  suggested_doses: number;
+  doses: number;
+  population: number | null;
+  vaccinated: number | null;
+}
+
+export interface StockTransferTable {
+  id: Id;
+  from_store_id: number;
+  to_store_id: number;
+  plan_id: number | null;
+  status: Generated<'dispatched' | 'received'>;
+  note: Generated<string>;
+  dispatched_by: number | null;
+  dispatched_at: Generated<Date>;
+  received_by: number | null;
+  received_at: Timestamp | null;
+}
+
+export interface StockTransferLineTable {
+  transfer_id: number;
+  lot_id: number;
+  dispatched_doses: number;
+  received_doses: number | null;
+  discrepancy_reason: string | null;
+}
+
+export type AdjustmentKind = 'breakage' | 'cold_chain_failure' | 'expiry' | 'count' | 'found' | 'other';
+
+export interface StockAdjustmentTable {
+  id: Id;
+  store_id: number;
+  lot_id: number;
+  kind: AdjustmentKind;
+  quantity_change: number;
+  counted_doses: number | null;
+  book_doses: number | null;
+  reason: string;
+  recorded_by: number | null;
+  created_at: Generated<Date>;
+}
+
+export type VialCloseReason = 'used_up' | 'session_end' | 'expired' | 'damaged' | 'manual';
+
+export interface OpenVialTable {
+  id: Id;
+  facility_id: number;
+  lot_id: number;
+  doses_per_vial: number;
+  doses_used: Generated<number>;
+  opened_at: Generated<Date>;
+  usable_until: Timestamp;
+  opened_by: number | null;
+  closed_at: Timestamp | null;
+  doses_wasted: number | null;
+  close_reason: VialCloseReason | null;
+}
+
+export type StockParty = 'supplier' | 'in_transit' | 'administered' | 'wasted' | 'expired' | 'damaged' | 'lost' | 'adjustment';
+export type StockEntryKind =
+  | 'receipt'
+  | 'dispatch'
+  | 'transfer_receipt'
+  | 'transfer_discrepancy'
+  | 'administered'
+  | 'vial_wasted'
+  | 'adjustment'
+  | 'dose_correction';
+
+export interface StockEntryTable {
+  id: Id;
+  lot_id: number;
+  quantity: number;
+  from_store_id: number | null;
+  from_party: StockParty | null;
+  to_store_id: number | null;
+  to_party: StockParty | null;
+  kind: StockEntryKind;
+  receipt_id: number | null;
+  transfer_id: number | null;
+  adjustment_id: number | null;
+  vial_id: number | null;
+  person_id: number | null;
+  dose_id: number | null;
+  recorded_by: number | null;
+  recorded_at: Generated<Date>;
+}
+
+export interface StockBalanceTable {
+  store_id: number;
+  lot_id: number;
+  quantity: Generated<number>;
+  updated_at: Generated<Date>;
+}
+
+export interface ProgrammeSettingTable {
+  key: string;
+  value: ColumnType<unknown, string, string>;
+  updated_by: number | null;
+  updated_at: Generated<Date>;
+}
+
+export type DoseCorrectionKind =
+  | 'wrong_lot'
+  | 'wrong_person'
+  | 'wrong_product'
+  | 'wrong_date'
+  | 'entered_in_error'
+  | 'review_resolution';
+
+export interface DoseCorrectionTable {
+  id: Id;
+  person_id: number;
+  dose_id: number;
+  kind: DoseCorrectionKind;
+  reason: string;
+  replacement_person_id: number | null;
+  replacement_dose_id: number | null;
+  corrected_by: number;
+  created_at: Generated<Date>;
+}
+
+export interface DoseReviewTable {
+  id: Id;
+  person_id: number;
+  reason: 'duplicate_dose' | 'conflict_elsewhere';
+  existing_dose_id: number | null;
+  record: ColumnType<Record<string, unknown>, string, string>;
+  client_id: string | null;
+  facility_id: number | null;
+  recorded_by: number | null;
+  status: Generated<'open' | 'kept_existing' | 'replaced_existing'>;
+  resolved_by: number | null;
+  resolved_at: Timestamp | null;
+  resolution_note: string | null;
+  created_at: Generated<Date>;
+}
+
+export type AefiSeverity = 'non_serious' | 'serious';
+export type AefiOutcome =
+  | 'recovered'
+  | 'recovering'
+  | 'not_recovered'
+  | 'recovered_with_sequelae'
+  | 'died'
+  | 'unknown';
+export type AefiInvestigationStatus = 'not_required' | 'open' | 'investigating' | 'closed';
+export type AefiCausality =
+  | 'vaccine_product_related'
+  | 'vaccine_quality_defect'
+  | 'immunization_error'
+  | 'immunization_anxiety'
+  | 'coincidental'
+  | 'indeterminate'
+  | 'unclassifiable';
+
+export interface AefiReportTable {
+  id: Id;
+  person_id: number;
+  dose_id: number;
+  lot_id: number | null;
+  product_id: number;
+  facility_id: number | null;
+  symptoms: string[];
+  onset_at: Timestamp;
+  severity: AefiSeverity;
+  serious_criteria: Generated<string[]>;
+  outcome: AefiOutcome;
+  description: Generated<string>;
+  reported_via: 'citizen' | 'staff';
+  reported_by_staff: number | null;
+  reported_by_account: number | null;
+  investigation_status: Generated<AefiInvestigationStatus>;
+  causality: AefiCausality | null;
+  created_at: Generated<Date>;
+}
+
+export interface AefiInvestigationEventTable {
+  id: Id;
+  person_id: number;
+  report_id: number;
+  status: 'open' | 'investigating' | 'closed';
+  note: string;
+  causality: AefiCausality | null;
+  recorded_by: number | null;
+  created_at: Generated<Date>;
+}
+
+export type OfficerAlertKind = 'aefi_serious' | 'lot_signal' | 'stock_low' | 'lot_expiring' | 'dose_review';
+
+export interface OfficerAlertTable {
+  id: Id;
+  area_id: number | null;
+  kind: OfficerAlertKind;
+  title: string;
+  detail: ColumnType<Record<string, unknown>, string | undefined, string>;
+  created_at: Generated<Date>;
+  acknowledged_by: number | null;
+  acknowledged_at: Timestamp | null;
+}
+
 export interface DB {
   area_level: AreaLevelTable;
   area: AreaTable;
@@ -426,4 +703,22 @@ export interface DB {
   waiting_entry: WaitingEntryTable;
   facility_attendance: FacilityAttendanceTable;
   schedule_run: ScheduleRunTable;
+  store: StoreTable;
+  lot: LotTable;
+  stock_receipt: StockReceiptTable;
+  stock_document: StockDocumentTable;
+  allocation_plan: AllocationPlanTable;
+  allocation_line: AllocationLineTable;
+  stock_transfer: StockTransferTable;
+  stock_transfer_line: StockTransferLineTable;
+  stock_adjustment: StockAdjustmentTable;
+  open_vial: OpenVialTable;
+  stock_entry: StockEntryTable;
+  stock_balance: StockBalanceTable;
+  programme_setting: ProgrammeSettingTable;
+  dose_correction: DoseCorrectionTable;
+  dose_review: DoseReviewTable;
+  aefi_report: AefiReportTable;
+  aefi_investigation_event: AefiInvestigationEventTable;
+  officer_alert: OfficerAlertTable;
 }

@@ -276,6 +276,8 @@ function registerApi(app: App, { config, database }: AppOptions, services: Servi
     settings: { bookingPerIpMinute: config.BOOKING_PER_IP_MINUTE },
   });
   scheduleRoutes(app, { autoschedule: services.autoschedule, reference });
+  services.stock.registerRoutes(app, { reference });
+  services.vaccination.registerRoutes(app, { reference, registration: services.registration });
 }
 
 async function registerStaticWeb(app: App): Promise<boolean> {
