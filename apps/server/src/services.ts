@@ -11,6 +11,7 @@ import { DEFAULT_DELIVERY_SETTINGS } from './notifications/settings.ts';
 import { startNotificationWorker } from './notifications/worker.ts';
 import { DEFAULT_JOB_RUNNER_SETTINGS, startJobRunner } from './jobs/runner.ts';
 import { startPoller, type Worker, type WorkerLog } from './jobs/poller.ts';
+import { purgeExpired } from './jobs/housekeeping.ts';
 import { createRegistry, registrySettingsFromConfig, type RegistryAdapter } from './registry/index.ts';
 import { otpService } from './registration/otp.ts';
 import { registrationService } from './registration/service.ts';
@@ -236,7 +237,18 @@ export async function createServices(
       runBatch: async () => (await sessions.settleEnded()) + (await sessions.sendReminders()),
       log,
     });
-    const moduleWorkers = [...stock.startWorkers(log, overrides), ...vaccination.startWorkers(log, overrides)];
+    // Expired sign-in challenges and ended abuse-limit windows.
+    const housekeeping = startPoller({
+      name: 'housekeeping',
+      pollMs: overrides.pollMs ?? 600_000,
+      runBatch: () => purgeExpired(db),
+      log,
+    });
+    const moduleWorkers = [
+      housekeeping,
+      ...stock.startWorkers(log, overrides),
+      ...vaccination.startWorkers(log, overrides),
+    ];
     return {
       async drain() {
         // Jobs first: what they queue (a re-check's SMS) goes out in the same drain.
