@@ -227,7 +227,9 @@ alter table dose
   add column body_site text check (body_site in ('left_deltoid', 'right_deltoid', 'left_thigh', 'right_thigh', 'oral', 'other')),
   add column identity_check text check (identity_check in ('slip_code', 'card_qr', 'id_document', 'registration_number')),
   add column consent boolean,
-  add column vial_id bigint references open_vial (id),
+  -- The vial the dose was drawn from. No foreign key: on a distributed database doses are placed
+  -- by person and vials by facility, and the ledger entry of the dose names the vial with its key.
+  add column vial_id bigint,
   -- Offline records: the id the device gave the record, the device, and its clock when it recorded.
   add column client_id uuid,
   add column device_id text,
