@@ -2,7 +2,7 @@ import type { Insertable, Updateable } from 'kysely';
 import type { VaccineProductTable } from '../db/schema.ts';
 import { Value } from '@sinclair/typebox/value';
 import type { Static } from '@sinclair/typebox';
-import type { Db } from '../db/database.ts';
+import type { Db, Queryable } from '../db/database.ts';
 import { withTransaction } from '../db/database.ts';
 import type { Principal, Scope } from '../access/policy.ts';
 import { authorize, listScope } from '../access/policy.ts';
@@ -152,7 +152,12 @@ function firstProblem(
   return { field: e.path.replace(/^\//, '') || 'row', message };
 }
 
-export function referenceService(deps: { db: Db; read: Db }) {
+export function referenceService(deps: {
+  db: Db;
+  read: Db;
+  /** Called when facilities were added (in the adding transaction when there is one): stock stores follow. */
+  facilitiesAdded?: (db: Queryable) => Promise<void>;
+}) {
   const { db, read } = deps;
 
   // Where each area sits, for scope checks on every request. Areas change rarely and never move;
@@ -493,6 +498,7 @@ export function referenceService(deps: { db: Db; read: Db }) {
           active: input.active ?? true,
         });
         await audit(trx, actor, ctx, 'facility.created', 'facility', id, input.areaId, { code: input.code });
+        await deps.facilitiesAdded?.(trx);
         return toFacility((await repo.findById(id))!);
       });
     },
@@ -660,6 +666,7 @@ export function referenceService(deps: { db: Db; read: Db }) {
           reject(line, (err as Error).message || 'The row could not be stored.');
         }
       }
+      if (report.created) await deps.facilitiesAdded?.(db);
       return report;
     },
 

@@ -16,6 +16,8 @@ import type { Insertable } from 'kysely';
 import type { VaccineProductTable } from '../db/schema.ts';
 import { AGE_BANDS, FAMILY_NAMES, FEMALE_NAMES, MALE_NAMES } from './names.ts';
 import { luhnDigit, rng, type Rng } from './random.ts';
+import { seedDemoStock } from './demo-stock.ts';
+import { todayIn } from '../registration/calendar.ts';
 
 const DEMO_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -534,6 +536,9 @@ export async function seedDemo(database: Database, opts: SeedOptions) {
   await seedPriorityGroups(database.db);
   await seedUsers(database.db);
   log(`facilities, products, staff (${Date.now() - t} ms)`);
+  t = Date.now();
+  const stock = await seedDemoStock(database.db, todayIn('Asia/Dhaka'));
+  log(`stores and stock: ${stock.lots} lots, ${stock.transfers} transfers (${Date.now() - t} ms)`);
   t = Date.now();
   await seedRegistry(database, opts.people, opts.seed);
   log(`national ID registry stand-in: ${opts.people} people (${Date.now() - t} ms)`);
