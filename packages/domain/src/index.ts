@@ -7,3 +7,5 @@ export { asciiDigits, compactNumber } from './text.ts';
 export { ISO_3166_ALPHA2 } from './countries.ts';
 export * from './doses.ts';
 export * from './scheduler.ts';
+export * from './aefi.ts';
+export * from './stock.ts';

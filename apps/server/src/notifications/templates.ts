@@ -86,6 +86,12 @@ export const TEMPLATES = {
     en: 'Dosewise: dose {doseNumber} of {product} for {name} was recorded on {date}. Thank you for getting vaccinated.',
     bn: 'Dosewise: {name}-এর {product} টিকার ডোজ {doseNumber} {date} তারিখে রেকর্ড করা হয়েছে। টিকা নেওয়ার জন্য ধন্যবাদ।',
   },
+  dose_recorded_next: {
+    // Sent as the dose is recorded: {date} is the day the next dose is due from.
+    params: ['name', 'doseNumber', 'product', 'date'],
+    en: 'Dosewise: dose {doseNumber} of {product} for {name} is recorded. The next dose is due from {date}; we will send you an appointment.',
+    bn: 'Dosewise: {name}-এর {product} টিকার ডোজ {doseNumber} রেকর্ড করা হয়েছে। পরের ডোজ নেওয়া যাবে {date} থেকে; আমরা আপনাকে অ্যাপয়েন্টমেন্ট পাঠাব।',
+  },
 } as const satisfies Record<string, TemplateDefinition>;
 
 export type TemplateName = keyof typeof TEMPLATES;
