@@ -56,6 +56,10 @@ import { registrationScenario } from './registration.ts';
 import { bookingRushScenario } from './booking-rush.ts';
 import { availabilityScenario } from './availability.ts';
 import { autoscheduleScenario } from './autoschedule.ts';
+import { doseRecordingScenario } from './dose-recording.ts';
+import { syncScenario } from './sync.ts';
+import { certificateIssueScenario } from './certificate-issue.ts';
+import { verifyScenario } from './verify.ts';
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -96,4 +100,8 @@ export const SCENARIOS: Scenario[] = [
   bookingRushScenario,
   availabilityScenario,
   autoscheduleScenario,
+  doseRecordingScenario,
+  syncScenario,
+  certificateIssueScenario,
+  verifyScenario,
 ];

@@ -12,11 +12,15 @@ const HELP = `dosewise <command> [options]
   seed [--people N] [--seed S]   build the demo dataset (deterministic for the same S)
   schedule [--days N] [--area CODE]
                                  run the auto-scheduler now (the whole country, or one area) and print its summary
+  stock-check                    prove that every stock balance equals the ledger, none is negative and every
+                                 transfer's doses in transit add up; exit code 1 when anything differs
   bench <scenario> [--db postgres|pglite] [--seconds N] [--connections N]
                                  run a benchmark scenario (see docs/benchmarks.md)
   nid-sim                        run the national ID registry simulator (demo; SEED_PEOPLE, SEED_RANDOM, NID_SIM_PORT)
   worker                         run the background workers (SMS delivery, jobs) in a process of their own
   openapi [--out FILE]           print the OpenAPI document (or write FILE as TypeScript types with --out *.d.ts)
+  verify --at TIME --trust FILE [--revocations FILE]
+                                 verify a certificate QR text read from stdin (EU DCC, SMART Health Card, native)
   config-doc                     print docs/configuration.md from the configuration schema
 
 Environment: see docs/configuration.md (PORT, DOSEWISE_DATA_DIR, DATABASE_URL, ...).`;
@@ -81,6 +85,18 @@ async function main(argv: string[]) {
       }
       return;
     }
+    case 'stock-check': {
+      const database = await connect(loadConfig());
+      try {
+        const { stockCheck, formatStockCheck } = await import('./stock/check.ts');
+        const report = await stockCheck(database.db);
+        console.log(formatStockCheck(report));
+        process.exitCode = report.ok ? 0 : 1;
+      } finally {
+        await database.close();
+      }
+      return;
+    }
     case 'bench': {
       const { runBench } = await import('../bench/run.ts');
       await runBench(rest);
@@ -129,6 +145,15 @@ async function main(argv: string[]) {
       };
       process.once('SIGINT', () => void stop());
       process.once('SIGTERM', () => void stop());
+      return;
+    }
+    case 'verify': {
+      const { runVerifyCli } = await import('./certificates/verify-cli.ts');
+      process.exitCode = await runVerifyCli(rest, {
+        stdin: process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
       return;
     }
     case 'config-doc':

@@ -159,14 +159,24 @@ export const ConfigSchema = Type.Object({
     15,
     0,
   ),
+  NATIONAL_STORE_CODE: Type.String({
+    pattern: '^[A-Za-z0-9_-]{1,40}$',
+    default: 'STORE-NATIONAL',
+    description:
+      'Code of the facility that is the national vaccine store (receipts from suppliers arrive there; every other store hangs below it).',
+  }),
   STOCK_LOW_DAYS: IntString(
-    'A store is low on a product when its stock would last fewer days than this at the last 14 days\' use.',
+    "A store is low on a product when its stock would last fewer days than this at the last 14 days' use.",
     7,
     1,
   ),
-  LOT_EXPIRY_ALERT_DAYS: IntString('Lots that expire within this many days are shown as expiring soon.', 60, 1),
+  LOT_EXPIRY_ALERT_DAYS: IntString(
+    'Lots that expire within this many days are shown as expiring soon.',
+    60,
+    1,
+  ),
   DEVICE_CLOCK_TOLERANCE_S: IntString(
-    'How far (seconds) a vaccinator device\'s clock may differ from the server\'s before its records are flagged.',
+    "How far (seconds) a vaccinator device's clock may differ from the server's before its records are flagged.",
     300,
     10,
   ),
@@ -294,6 +304,34 @@ export const ConfigSchema = Type.Object({
         'Path of the private EC P-256 JWK that signs vaccination cards. Required in production; generated into DOSEWISE_DATA_DIR in demo mode.',
     }),
   ),
+  CERTIFICATE_KEY_FILE: Type.Optional(
+    Type.String({
+      description:
+        'Path of the certificate signing keys: JSON {dsc:{certificate (base64 DER), privateJwk}, shc:{privateJwk}, csca?:{certificate}}. Required in production; made once and kept encrypted in the database in demo mode.',
+    }),
+  ),
+  CERTIFICATE_VALIDITY_DAYS: IntString('How long a vaccination certificate is valid, in days.', 365, 1),
+  CERTIFICATE_ISSUER_NAME: Type.String({
+    minLength: 1,
+    default: 'Directorate General of Health Services, Bangladesh',
+    description: 'The issuing authority named on certificates.',
+  }),
+  CERTIFICATE_COUNTRY: Type.String({
+    pattern: '^[A-Z]{2}$',
+    default: 'BD',
+    description: 'ISO 3166-1 alpha-2 code of the issuing country (EU DCC `co` and `is` country).',
+  }),
+  CERTIFICATE_DCC_SCHEMA_FILE: Type.Optional(
+    Type.String({
+      description:
+        'Path of the EU DCC JSON schema (DCC.combined-schema.json, 1.3.x) used to check EU certificates on verification.',
+    }),
+  ),
+  CERTIFICATE_VERIFY_PER_IP_MINUTE: IntString(
+    'Certificate verifications per client address per minute (public API).',
+    120,
+    1,
+  ),
   SEED_PEOPLE: IntString(
     'People in the demo national ID registry stand-in seeded on the first demo start.',
     20000,
@@ -368,6 +406,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push('SMS_PROVIDER=http with SMS_HTTP_URL (the SMS gateway) is not set');
     if (!parsed.CARD_SIGNING_KEY_FILE)
       problems.push('CARD_SIGNING_KEY_FILE (the vaccination card signing key) is not set');
+    if (!parsed.CERTIFICATE_KEY_FILE)
+      problems.push('CERTIFICATE_KEY_FILE (the certificate signing keys) is not set');
     if (problems.length)
       throw new ConfigError(
         `Production mode cannot start: ${problems.join('; ')}. See docs/configuration.md.`,

@@ -26,7 +26,9 @@ import { sessionService } from './scheduling/sessions.ts';
 import { bookingService } from './scheduling/booking.ts';
 import { autoscheduleService, JOB_KIND as SCHEDULE_RUN_JOB } from './scheduling/autoschedule.ts';
 import { createStockModule } from './stock/module.ts';
+import { ensureStores } from './stock/stores.ts';
 import { createVaccinationModule } from './vaccination/module.ts';
+import { createCertificatesModule } from './certificates/module.ts';
 
 /**
  * The composition root: every service is made here from the configuration and the database, with
@@ -39,7 +41,13 @@ export async function createServices(
 ) {
   const { db, read } = database;
   const vault = identifierVault(config.DOSEWISE_DATA_KEY, config.DOSEWISE_INDEX_KEY);
-  const reference = referenceService({ db, read });
+  const reference = referenceService({
+    db,
+    read,
+    facilitiesAdded: async (q) => {
+      await ensureStores(q, { nationalStoreCode: config.NATIONAL_STORE_CODE });
+    },
+  });
   const availability = availabilityService({ db, read, timeZone: config.TIME_ZONE });
   const access = accessService({
     db,
@@ -164,6 +172,7 @@ export async function createServices(
 
   const stock = createStockModule({ config, database });
   const vaccination = createVaccinationModule({ config, database, vault, prepareMessage, cardKeys });
+  const certificates = createCertificatesModule({ config, database, vault });
 
   const smsProvider = () =>
     createSmsProvider(
@@ -225,6 +234,7 @@ export async function createServices(
         [SCHEDULE_RUN_JOB]: (payload) => autoschedule.handleJob(payload),
         ...stock.jobHandlers,
         ...vaccination.jobHandlers,
+        ...certificates.jobHandlers,
       },
       settings: { ...DEFAULT_JOB_RUNNER_SETTINGS, ...overrides },
       log,
@@ -248,6 +258,7 @@ export async function createServices(
       housekeeping,
       ...stock.startWorkers(log, overrides),
       ...vaccination.startWorkers(log, overrides),
+      ...certificates.startWorkers(log, overrides),
     ];
     return {
       async drain() {
@@ -284,6 +295,7 @@ export async function createServices(
     autoschedule,
     stock,
     vaccination,
+    certificates,
     registry,
     startWorkers,
     nudgeSms,

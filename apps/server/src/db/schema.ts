@@ -533,7 +533,8 @@ export interface OpenVialTable {
   close_reason: VialCloseReason | null;
 }
 
-export type StockParty = 'supplier' | 'in_transit' | 'administered' | 'wasted' | 'expired' | 'damaged' | 'lost' | 'adjustment';
+export type StockParty =
+  'supplier' | 'in_transit' | 'administered' | 'wasted' | 'expired' | 'damaged' | 'lost' | 'adjustment';
 export type StockEntryKind =
   | 'receipt'
   | 'dispatch'
@@ -578,12 +579,7 @@ export interface ProgrammeSettingTable {
 }
 
 export type DoseCorrectionKind =
-  | 'wrong_lot'
-  | 'wrong_person'
-  | 'wrong_product'
-  | 'wrong_date'
-  | 'entered_in_error'
-  | 'review_resolution';
+  'wrong_lot' | 'wrong_person' | 'wrong_product' | 'wrong_date' | 'entered_in_error' | 'review_resolution';
 
 export interface DoseCorrectionTable {
   id: Id;
@@ -615,12 +611,7 @@ export interface DoseReviewTable {
 
 export type AefiSeverity = 'non_serious' | 'serious';
 export type AefiOutcome =
-  | 'recovered'
-  | 'recovering'
-  | 'not_recovered'
-  | 'recovered_with_sequelae'
-  | 'died'
-  | 'unknown';
+  'recovered' | 'recovering' | 'not_recovered' | 'recovered_with_sequelae' | 'died' | 'unknown';
 export type AefiInvestigationStatus = 'not_required' | 'open' | 'investigating' | 'closed';
 export type AefiCausality =
   | 'vaccine_product_related'
@@ -721,4 +712,64 @@ export interface DB {
   aefi_report: AefiReportTable;
   aefi_investigation_event: AefiInvestigationEventTable;
   officer_alert: OfficerAlertTable;
+  certificate_signing_key: CertificateSigningKeyTable;
+  certificate: CertificateTable;
+  certificate_revocation: CertificateRevocationTable;
+}
+
+export type CertificateKeyKind = 'csca' | 'dsc' | 'shc';
+
+export interface CertificateSigningKeyTable {
+  kid: string;
+  kind: CertificateKeyKind;
+  certificate: Uint8Array | null;
+  public_jwk: ColumnType<Record<string, unknown>, string, string>;
+  private_key_enc: string | null;
+  source: 'generated' | 'file';
+  created_at: Generated<Date>;
+  retired_at: Date | null;
+}
+
+export type CertificateStatus = 'provisional' | 'complete' | 'booster';
+export type CertificateIssueReason = 'dose' | 'person_corrected' | 'dose_corrected' | 'reissued';
+export type CertificateRevocationReason =
+  'dose_voided' | 'person_corrected' | 'replaced' | 'reissued' | 'revoked_by_staff';
+
+export interface CertificateTable {
+  id: Id;
+  person_id: number;
+  dose_id: number;
+  hcid: string;
+  version: number;
+  status: CertificateStatus;
+  dose_number: number;
+  content_hash: string;
+  record: ColumnType<Record<string, unknown>, string, string>;
+  identifier_enc: string | null;
+  issued_at: Date;
+  expires_at: Date;
+  eu_dcc: string;
+  shc_jws: string;
+  native: string;
+  dsc_kid: string;
+  shc_kid: string;
+  shc_iss: string;
+  shc_rid: string;
+  reason: CertificateIssueReason;
+  issued_by: number | null;
+  replaces_id: number | null;
+}
+
+export interface CertificateRevocationTable {
+  person_id: number;
+  certificate_id: number;
+  reason: CertificateRevocationReason;
+  note: string | null;
+  revoked_by: number | null;
+  revoked_at: Generated<Date>;
+  uci_hash: string;
+  dsc_kid: string;
+  shc_iss: string;
+  shc_kid: string;
+  shc_rid: string;
 }

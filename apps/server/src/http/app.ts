@@ -278,6 +278,7 @@ function registerApi(app: App, { config, database }: AppOptions, services: Servi
   scheduleRoutes(app, { autoschedule: services.autoschedule, reference });
   services.stock.registerRoutes(app, { reference });
   services.vaccination.registerRoutes(app, { reference, registration: services.registration });
+  services.certificates.registerRoutes(app, { reference, registration: services.registration });
 }
 
 async function registerStaticWeb(app: App): Promise<boolean> {

@@ -17,6 +17,7 @@ import type { Principal, Scope } from '../access/policy.ts';
 import { authorize, listScope } from '../access/policy.ts';
 import type { RequestContext } from '../access/service.ts';
 import { auditRow, recordAudit } from '../audit/audit.ts';
+import { enqueueJob } from '../jobs/queue.ts';
 import { AppError, badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import type { IdentifierVault } from '../privacy/identifiers.ts';
 import type { RegistryAnswer } from '../registry/adapter.ts';
@@ -610,6 +611,8 @@ export function registrationService(deps: {
           ip: ctx.ip,
           details: { fields: Object.keys(set) },
         });
+        // Certificates that state the old name or date of birth are replaced, in their own job.
+        await enqueueJob(trx, 'certificate.refresh', { personId, reason: 'person_corrected' });
       });
       return personDto((await registrationRepository(db).view(personId))!);
     },
