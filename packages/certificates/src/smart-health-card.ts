@@ -222,13 +222,20 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 }
 
 /**
+ * An issuer is an https URL without a trailing slash. Plain http is accepted for the loopback host
+ * only, so that a server on one machine (a demo, a training laptop) can issue and check its own
+ * cards; no one else can resolve such an issuer, so no other verifier trusts them.
+ */
+const SHC_ISSUER = /^(?:https:\/\/\S+[^/]|http:\/\/(?:localhost|127\.0\.0\.1)(?::\d{1,5})?(?:\/\S*[^/])?)$/;
+
+/**
  * What is wrong with a SMART Health Card payload's structure: `iss` and numeric `nbf`, the
  * health-card type, FHIR 4.0.1 and a bundle whose entries are `resource:N` resources.
  */
 export function shcPayloadProblems(payload: unknown): string[] {
   const problems: string[] = [];
   if (!isRecord(payload)) return ['payload is not an object'];
-  if (typeof payload.iss !== 'string' || !/^https:\/\/\S+[^/]$/.test(payload.iss))
+  if (typeof payload.iss !== 'string' || !SHC_ISSUER.test(payload.iss))
     problems.push('iss: an https URL without a trailing slash');
   if (typeof payload.nbf !== 'number') problems.push('nbf: a number');
   if (payload.exp !== undefined && typeof payload.exp !== 'number') problems.push('exp: a number');
