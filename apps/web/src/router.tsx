@@ -13,8 +13,6 @@ import { HomePage } from './home/HomePage.tsx';
 import { NotFoundPage } from './NotFoundPage.tsx';
 import { PublicLayout } from './ui/Layout.tsx';
 import { Loading } from './ui/Notice.tsx';
-import { VaccinatorPage } from './vaccinator/VaccinatorPage.tsx';
-import { VerifyPage } from './verify/VerifyPage.tsx';
 
 // Registration screens load on first use: a citizen on a phone does not download the console's
 // people screens, and the first page of the console does not wait for the registration forms.
@@ -41,9 +39,34 @@ const PersonPage = lazy(() => import('./console/PersonPage.tsx').then((m) => ({ 
 const RegisterPage = lazy(() =>
   import('./console/RegisterPage.tsx').then((m) => ({ default: m.RegisterPage })),
 );
+const VaccinatorPage = lazy(() =>
+  import('./vaccinator/VaccinatorPage.tsx').then((m) => ({ default: m.VaccinatorPage })),
+);
 const PriorityGroupsPage = lazy(() =>
   import('./console/PriorityGroupsPage.tsx').then((m) => ({ default: m.PriorityGroupsPage })),
 );
+
+const StockHomePage = lazy(() =>
+  import('./stock/StockHomePage.tsx').then((m) => ({ default: m.StockHomePage })),
+);
+const StorePage = lazy(() => import('./stock/StorePage.tsx').then((m) => ({ default: m.StorePage })));
+const TransferPage = lazy(() =>
+  import('./stock/TransferPage.tsx').then((m) => ({ default: m.TransferPage })),
+);
+const PlanPage = lazy(() => import('./stock/PlanPage.tsx').then((m) => ({ default: m.PlanPage })));
+const AefiListPage = lazy(() => import('./console/AefiPages.tsx').then((m) => ({ default: m.AefiListPage })));
+const AefiPage = lazy(() => import('./console/AefiPages.tsx').then((m) => ({ default: m.AefiPage })));
+const DoseReviewsPage = lazy(() =>
+  import('./console/DoseReviewsPage.tsx').then((m) => ({ default: m.DoseReviewsPage })),
+);
+const VerifyPage = lazy(() => import('./verify/VerifyPage.tsx').then((m) => ({ default: m.VerifyPage })));
+const CitizenCertificatesPage = lazy(() =>
+  import('./certificates/CitizenCertificatesPage.tsx').then((m) => ({ default: m.CitizenCertificatesPage })),
+);
+const CertificateSearchPage = lazy(() =>
+  import('./certificates/CertificateSearchPage.tsx').then((m) => ({ default: m.CertificateSearchPage })),
+);
+const AlertsPage = lazy(() => import('./console/AlertsPage.tsx').then((m) => ({ default: m.AlertsPage })));
 
 function page(Page: LazyExoticComponent<ComponentType>) {
   return (
@@ -66,16 +89,18 @@ export const router = createBrowserRouter([
           { path: 'book', element: page(BookPage) },
           { path: 'book/:personId', element: page(BookPage) },
           { path: 'appointments', element: page(AppointmentsPage) },
+          { path: 'certificates', element: page(CitizenCertificatesPage) },
           { path: 'people/:personId/appointments/:id', element: page(SlipPage) },
           { path: 'people/:personId/appointments/:id/reschedule', element: page(ReschedulePage) },
         ],
       },
-      { path: '/vaccinator', element: <VaccinatorPage /> },
-      { path: '/verify', element: <VerifyPage /> },
+      { path: '/verify', element: page(VerifyPage) },
       { path: '/console/sign-in', element: <SignInPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
+  // The vaccinator app has its own frame: connection state, pending doses, and its own sign-in.
+  { path: '/vaccinator', element: page(VaccinatorPage) },
   {
     path: '/console',
     element: <RequireSession />,
@@ -94,6 +119,15 @@ export const router = createBrowserRouter([
           { path: 'sessions', element: page(SessionsPage) },
           { path: 'waiting-queue', element: page(WaitingQueuePage) },
           { path: 'scheduler', element: page(SchedulerPage) },
+          { path: 'stock', element: page(StockHomePage) },
+          { path: 'stock/transfers/:id', element: page(TransferPage) },
+          { path: 'stock/plans/:id', element: page(PlanPage) },
+          { path: 'stock/:id', element: page(StorePage) },
+          { path: 'aefi', element: page(AefiListPage) },
+          { path: 'aefi/:personId/:id', element: page(AefiPage) },
+          { path: 'dose-reviews', element: page(DoseReviewsPage) },
+          { path: 'alerts', element: page(AlertsPage) },
+          { path: 'certificates', element: page(CertificateSearchPage) },
           { path: 'staff', element: <StaffPage /> },
           { path: 'audit', element: <AuditPage /> },
           { path: '*', element: <NotFoundPage /> },

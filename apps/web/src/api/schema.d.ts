@@ -1067,6 +1067,920 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Stores the caller may see (their area, or their store and the stores it supplies) */
+        get: operations["listStores"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stores/derive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give every facility that holds stock a store row (after facilities are added) */
+        post: operations["deriveStores"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stores/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getStore"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stores/{id}/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A store's stock by lot, and by product with days of supply */
+        get: operations["getStoreStock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/lots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listLots"];
+        put?: never;
+        /** Register a manufacturer's lot (before it is received into the national store) */
+        post: operations["createLot"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stores/{id}/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listReceipts"];
+        put?: never;
+        /** Receive a delivery from a supplier into the national store */
+        post: operations["createReceipt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/receipts/{id}/documents/{documentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A document kept with a receipt (the file itself) */
+        get: operations["getReceiptDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stores/{id}/allocation-plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Suggest how to share doses between the stores directly below (from population and coverage) */
+        post: operations["createAllocationPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/allocation-plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getAllocationPlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/allocation-plans/{id}/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a draft plan's doses per store (the plan's total follows) */
+        put: operations["setAllocationPlanLines"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/allocation-plans/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["approveAllocationPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/allocation-plans/{id}/dispatch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send an approved plan: one transfer per store, lots first-expiry-first-out */
+        post: operations["dispatchAllocationPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stores/{id}/dispatch-suggestion": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lots to send for a number of doses, first expiry first out (never an expired lot) */
+        get: operations["getDispatchSuggestion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/transfers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listTransfers"];
+        put?: never;
+        /** Dispatch stock to the store directly above or below */
+        post: operations["createTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/transfers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getTransfer"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/transfers/{id}/receive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record what arrived, line by line; a difference needs a discrepancy reason */
+        post: operations["receiveTransfer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stores/{id}/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listAdjustments"];
+        put?: never;
+        /** Breakage, cold-chain failure, expiry, doses found, or a physical count (the difference is posted) */
+        post: operations["createAdjustment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stores/{id}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The store's ledger entries, newest first */
+        get: operations["getStoreLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/facilities/{id}/vials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Vial log: the vials opened at a facility on a day (today by default) */
+        get: operations["listVials"];
+        put?: never;
+        /** Open a vial of a lot: its doses may be given for the product's open-vial hours */
+        post: operations["openVial"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/facilities/{id}/vials/{vialId}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close an open vial; the doses left in it are counted as wasted */
+        post: operations["closeVial"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stock/wastage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Wastage rate per facility and product (wasted / (given + wasted)) in a store and below */
+        get: operations["getWastage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stock/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Low stock (days of supply) and lots expiring soon or expired, in a store and below */
+        get: operations["getStockAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vaccinator/facilities/{id}/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A day's appointments at a facility (booked and attended), in slot order */
+        get: operations["vaccinatorQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vaccinator/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Find a person by card QR (signature verified), registration number or ID number: their doses, the dose due and today's appointment here (an audited read) */
+        post: operations["vaccinatorLookup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vaccinator/facilities/{id}/pack": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a vaccinator's device needs to work offline for a day: appointments with the minimum personal data, products, lots held, card keys, server time (an audited read) */
+        get: operations["facilityPack"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/vaccinator/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload doses recorded offline. Idempotent by clientId; each record answers stored, already_stored, review (the person had that dose meanwhile) or rejected (with a code) */
+        post: operations["syncDoses"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/{id}/doses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A person's doses, with corrections and voided records (an audited read) */
+        get: operations["personDoses"];
+        put?: never;
+        /** Record a dose given now (stock, open vial, appointment, next dose queued, certificate job and SMS in one transaction). 202 when the person already has that dose: the record goes to a supervisor for review. 200 when the clientId was recorded before. */
+        post: operations["recordDose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/{id}/doses/{doseId}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Correct a dose (supervisor): wrong lot, person, product or date, or entered in error. The dose is voided by the correction and, except for an error, replaced by a new dose */
+        post: operations["correctDose"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dose-reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dose records waiting for a supervisor (duplicates and conflicts), in your scope */
+        get: operations["listDoseReviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/dose-reviews/{personId}/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Settle a review: keep the dose on record, or replace it with the reviewed record (a correction) */
+        post: operations["resolveDoseReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/aefi/symptoms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The coded symptom list (WHO AEFI categories) with English and Bengali labels */
+        get: operations["aefiSymptoms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/{id}/aefi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a side effect after a dose (staff). A serious report opens an investigation and alerts the district at once */
+        post: operations["reportAefi"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/citizen/people/{id}/aefi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a side effect after a dose, for yourself or a family member */
+        post: operations["citizenReportAefi"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/citizen/people/{id}/doses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The doses of yourself or a family member */
+        get: operations["citizenPersonDoses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/aefi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Side-effect reports in your scope, newest first */
+        get: operations["listAefi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/aefi/lots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Side-effect reports per lot, with the doses given from it: a bad lot shows up */
+        get: operations["aefiByLot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/aefi/{personId}/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getAefi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/aefi/{personId}/{id}/investigation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move an investigation on (open, investigating, closed) with a note; closing needs the WHO causality */
+        post: operations["aefiInvestigation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts for officers in your scope (serious side effects and more), newest first */
+        get: operations["listAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/alerts/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["acknowledgeAlert"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/programme-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["programmeSettings"];
+        /** Change programme-wide switches (national admin) */
+        put: operations["saveProgrammeSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SMART Health Card issuer keys (the issuer is this deployment’s public URL) */
+        get: operations["shcJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/trust-list": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every document signer certificate and SMART Health Card key, current and retired (the verifier’s --trust file) */
+        get: operations["certificateTrustList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/revocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Revoked certificates: EU DCC style UCI hashes (also for native certificates) and SMART Health Card rids (the verifier’s --revocations file) */
+        get: operations["certificateRevocations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify a certificate’s QR text (EU DCC, SMART Health Card or native): signature, trusted key, key usage, validity, revocation. Invalid input is answered with valid: false and its reasons */
+        post: operations["verifyCertificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/citizen/people/{id}/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Certificates of a family member, newest first, with their QR texts per format */
+        get: operations["citizenCertificates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/citizen/people/{id}/certificates/{certificateId}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A certificate as a printable PDF (A4, English and Bengali, with its QR codes) */
+        get: operations["citizenCertificatePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/citizen/people/{id}/certificates/{certificateId}/shc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A certificate as a .smart-health-card file (for a health wallet app) */
+        get: operations["citizenSmartHealthCard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/citizen/people/{id}/certificates/{certificateId}/fhir": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A certificate as a WHO DDCC:VS FHIR R4 document bundle (for health information systems) */
+        get: operations["citizenCertificateFhir"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/{id}/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A person's certificates, newest first (audited as a read of the person) */
+        get: operations["personCertificates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/{id}/certificates/{certificateId}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Print a person's certificate (PDF; audited as a read of the person) */
+        get: operations["staffCertificatePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/{id}/certificates/reissue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-issue a person's certificates from their record as it is now: each certificate in force is revoked and replaced by a new version */
+        post: operations["reissueCertificates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/people/{id}/certificates/{certificateId}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a certificate: it goes on the published revocation lists and is not re-issued by itself */
+        post: operations["revokeCertificate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/certificates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find a certificate by its HCID (audited as a read of the person) */
+        get: operations["findCertificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -6171,6 +7085,4986 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScheduleRun"];
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listStores: {
+        parameters: {
+            query?: {
+                parentId?: number;
+                level?: "national" | "division" | "district" | "upazila" | "facility";
+                q?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            facilityId: number;
+                            code: string;
+                            nameEn: string;
+                            nameBn: string;
+                            /** @description national, division, district, upazila or facility */
+                            level: string;
+                            parentFacilityId: number | null;
+                            areaId: number;
+                            childCount: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deriveStores: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created: number;
+                        byLevel: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        facilityId: number;
+                        code: string;
+                        nameEn: string;
+                        nameBn: string;
+                        /** @description national, division, district, upazila or facility */
+                        level: string;
+                        parentFacilityId: number | null;
+                        areaId: number;
+                        childCount: number;
+                    } & {
+                        parent: {
+                            facilityId: number;
+                            code: string;
+                            nameEn: string;
+                            nameBn: string;
+                            /** @description national, division, district, upazila or facility */
+                            level: string;
+                            parentFacilityId: number | null;
+                            areaId: number;
+                            childCount: number;
+                        } | null;
+                        children: {
+                            facilityId: number;
+                            code: string;
+                            nameEn: string;
+                            nameBn: string;
+                            /** @description national, division, district, upazila or facility */
+                            level: string;
+                            parentFacilityId: number | null;
+                            areaId: number;
+                            childCount: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getStoreStock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            lotId: number;
+                            lotNumber: string;
+                            productId: number;
+                            productCode: string;
+                            productName: string;
+                            expiresOn: string;
+                            dosesPerVial: number;
+                            quantity: number;
+                            expired: boolean;
+                            expiringSoon: boolean;
+                        }[];
+                        products: {
+                            productId: number;
+                            productCode: string;
+                            /** @description Doses of unexpired lots. */
+                            quantity: number;
+                            /** @description Doses given per day over the last 14 days, in this store and below. */
+                            dailyUse: number;
+                            daysOfSupply: number | null;
+                            low: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listLots: {
+        parameters: {
+            query?: {
+                productId?: number;
+                q?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            productId: number;
+                            productCode: string;
+                            lotNumber: string;
+                            manufacturer: string;
+                            expiresOn: string;
+                            dosesPerVial: number;
+                            expired: boolean;
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createLot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    productId: number;
+                    /** @description The manufacturer's lot number. */
+                    lotNumber: string;
+                    manufacturer: string;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD.
+                     */
+                    expiresOn: string;
+                    dosesPerVial: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        productId: number;
+                        productCode: string;
+                        lotNumber: string;
+                        manufacturer: string;
+                        expiresOn: string;
+                        dosesPerVial: number;
+                        expired: boolean;
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listReceipts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            storeId: number;
+                            supplier: string;
+                            reference: string;
+                            receivedOn: string;
+                            note: string;
+                            recordedBy: number | null;
+                            createdAt: string;
+                            lines: {
+                                lotId: number;
+                                lotNumber: string;
+                                productCode: string;
+                                expiresOn: string;
+                                doses: number;
+                            }[];
+                            documents: {
+                                id: number;
+                                fileName: string;
+                                contentType: string;
+                                size: number;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createReceipt: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    supplier: string;
+                    /** @description Contract or purchase order reference. */
+                    reference: string;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD.
+                     */
+                    receivedOn: string;
+                    note?: string;
+                    lines: {
+                        lotId: number;
+                        /** @description Doses, a whole number above 0. */
+                        doses: number;
+                    }[];
+                    documents?: {
+                        fileName: string;
+                        contentType: "application/pdf" | "image/jpeg" | "image/png";
+                        contentBase64: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        storeId: number;
+                        supplier: string;
+                        reference: string;
+                        receivedOn: string;
+                        note: string;
+                        recordedBy: number | null;
+                        createdAt: string;
+                        lines: {
+                            lotId: number;
+                            lotNumber: string;
+                            productCode: string;
+                            expiresOn: string;
+                            doses: number;
+                        }[];
+                        documents: {
+                            id: number;
+                            fileName: string;
+                            contentType: string;
+                            size: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getReceiptDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                documentId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createAllocationPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    productId: number;
+                    /** @description Doses, a whole number above 0. */
+                    totalDoses: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        fromStoreId: number;
+                        productId: number;
+                        productCode: string;
+                        totalDoses: number;
+                        /** @description draft, approved or cancelled */
+                        status: string;
+                        dispatched: boolean;
+                        transferIds: number[];
+                        createdBy: number | null;
+                        createdAt: string;
+                        approvedBy: number | null;
+                        approvedAt: string | null;
+                        lines: {
+                            toStoreId: number;
+                            storeName: string;
+                            population: number | null;
+                            vaccinated: number | null;
+                            suggestedDoses: number;
+                            doses: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getAllocationPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        fromStoreId: number;
+                        productId: number;
+                        productCode: string;
+                        totalDoses: number;
+                        /** @description draft, approved or cancelled */
+                        status: string;
+                        dispatched: boolean;
+                        transferIds: number[];
+                        createdBy: number | null;
+                        createdAt: string;
+                        approvedBy: number | null;
+                        approvedAt: string | null;
+                        lines: {
+                            toStoreId: number;
+                            storeName: string;
+                            population: number | null;
+                            vaccinated: number | null;
+                            suggestedDoses: number;
+                            doses: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    setAllocationPlanLines: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    lines: {
+                        toStoreId: number;
+                        doses: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        fromStoreId: number;
+                        productId: number;
+                        productCode: string;
+                        totalDoses: number;
+                        /** @description draft, approved or cancelled */
+                        status: string;
+                        dispatched: boolean;
+                        transferIds: number[];
+                        createdBy: number | null;
+                        createdAt: string;
+                        approvedBy: number | null;
+                        approvedAt: string | null;
+                        lines: {
+                            toStoreId: number;
+                            storeName: string;
+                            population: number | null;
+                            vaccinated: number | null;
+                            suggestedDoses: number;
+                            doses: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    approveAllocationPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        fromStoreId: number;
+                        productId: number;
+                        productCode: string;
+                        totalDoses: number;
+                        /** @description draft, approved or cancelled */
+                        status: string;
+                        dispatched: boolean;
+                        transferIds: number[];
+                        createdBy: number | null;
+                        createdAt: string;
+                        approvedBy: number | null;
+                        approvedAt: string | null;
+                        lines: {
+                            toStoreId: number;
+                            storeName: string;
+                            population: number | null;
+                            vaccinated: number | null;
+                            suggestedDoses: number;
+                            doses: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dispatchAllocationPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        plan: {
+                            id: number;
+                            fromStoreId: number;
+                            productId: number;
+                            productCode: string;
+                            totalDoses: number;
+                            /** @description draft, approved or cancelled */
+                            status: string;
+                            dispatched: boolean;
+                            transferIds: number[];
+                            createdBy: number | null;
+                            createdAt: string;
+                            approvedBy: number | null;
+                            approvedAt: string | null;
+                            lines: {
+                                toStoreId: number;
+                                storeName: string;
+                                population: number | null;
+                                vaccinated: number | null;
+                                suggestedDoses: number;
+                                doses: number;
+                            }[];
+                        };
+                        transfers: {
+                            id: number;
+                            fromStoreId: number;
+                            toStoreId: number;
+                            fromStore: {
+                                id: number;
+                                code: string;
+                                nameEn: string;
+                            };
+                            toStore: {
+                                id: number;
+                                code: string;
+                                nameEn: string;
+                            };
+                            planId: number | null;
+                            /** @description dispatched or received */
+                            status: string;
+                            note: string;
+                            dispatchedBy: number | null;
+                            dispatchedAt: string;
+                            receivedBy: number | null;
+                            receivedAt: string | null;
+                            lines: {
+                                lotId: number;
+                                lotNumber: string;
+                                productId: number;
+                                productCode: string;
+                                expiresOn: string;
+                                dispatchedDoses: number;
+                                receivedDoses: number | null;
+                                discrepancyReason: string | null;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getDispatchSuggestion: {
+        parameters: {
+            query: {
+                productId: number;
+                /** @description Doses, a whole number above 0. */
+                doses: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        lines: {
+                            lotId: number;
+                            lotNumber: string;
+                            expiresOn: string;
+                            doses: number;
+                        }[];
+                        /** @description Doses the store cannot cover from unexpired lots. */
+                        short: number;
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listTransfers: {
+        parameters: {
+            query: {
+                storeId: number;
+                direction?: "in" | "out";
+                status?: "dispatched" | "received";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            fromStoreId: number;
+                            toStoreId: number;
+                            fromStore: {
+                                id: number;
+                                code: string;
+                                nameEn: string;
+                            };
+                            toStore: {
+                                id: number;
+                                code: string;
+                                nameEn: string;
+                            };
+                            planId: number | null;
+                            /** @description dispatched or received */
+                            status: string;
+                            note: string;
+                            dispatchedBy: number | null;
+                            dispatchedAt: string;
+                            receivedBy: number | null;
+                            receivedAt: string | null;
+                            lines: {
+                                lotId: number;
+                                lotNumber: string;
+                                productId: number;
+                                productCode: string;
+                                expiresOn: string;
+                                dispatchedDoses: number;
+                                receivedDoses: number | null;
+                                discrepancyReason: string | null;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    fromStoreId: number;
+                    toStoreId: number;
+                    lines: {
+                        lotId: number;
+                        /** @description Doses, a whole number above 0. */
+                        doses: number;
+                    }[];
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        fromStoreId: number;
+                        toStoreId: number;
+                        fromStore: {
+                            id: number;
+                            code: string;
+                            nameEn: string;
+                        };
+                        toStore: {
+                            id: number;
+                            code: string;
+                            nameEn: string;
+                        };
+                        planId: number | null;
+                        /** @description dispatched or received */
+                        status: string;
+                        note: string;
+                        dispatchedBy: number | null;
+                        dispatchedAt: string;
+                        receivedBy: number | null;
+                        receivedAt: string | null;
+                        lines: {
+                            lotId: number;
+                            lotNumber: string;
+                            productId: number;
+                            productCode: string;
+                            expiresOn: string;
+                            dispatchedDoses: number;
+                            receivedDoses: number | null;
+                            discrepancyReason: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        fromStoreId: number;
+                        toStoreId: number;
+                        fromStore: {
+                            id: number;
+                            code: string;
+                            nameEn: string;
+                        };
+                        toStore: {
+                            id: number;
+                            code: string;
+                            nameEn: string;
+                        };
+                        planId: number | null;
+                        /** @description dispatched or received */
+                        status: string;
+                        note: string;
+                        dispatchedBy: number | null;
+                        dispatchedAt: string;
+                        receivedBy: number | null;
+                        receivedAt: string | null;
+                        lines: {
+                            lotId: number;
+                            lotNumber: string;
+                            productId: number;
+                            productCode: string;
+                            expiresOn: string;
+                            dispatchedDoses: number;
+                            receivedDoses: number | null;
+                            discrepancyReason: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    receiveTransfer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    lines: {
+                        lotId: number;
+                        receivedDoses: number;
+                        discrepancyReason?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        fromStoreId: number;
+                        toStoreId: number;
+                        fromStore: {
+                            id: number;
+                            code: string;
+                            nameEn: string;
+                        };
+                        toStore: {
+                            id: number;
+                            code: string;
+                            nameEn: string;
+                        };
+                        planId: number | null;
+                        /** @description dispatched or received */
+                        status: string;
+                        note: string;
+                        dispatchedBy: number | null;
+                        dispatchedAt: string;
+                        receivedBy: number | null;
+                        receivedAt: string | null;
+                        lines: {
+                            lotId: number;
+                            lotNumber: string;
+                            productId: number;
+                            productCode: string;
+                            expiresOn: string;
+                            dispatchedDoses: number;
+                            receivedDoses: number | null;
+                            discrepancyReason: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listAdjustments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            storeId: number;
+                            lotId: number;
+                            lotNumber: string;
+                            productCode: string;
+                            kind: string;
+                            quantityChange: number;
+                            countedDoses: number | null;
+                            bookDoses: number | null;
+                            reason: string;
+                            recordedBy: number | null;
+                            recordedByName: string | null;
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createAdjustment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    lotId: number;
+                    kind: "breakage" | "cold_chain_failure" | "expiry" | "count" | "found" | "other";
+                    /** @description Signed change in doses (not for a count). */
+                    quantityChange?: number;
+                    /** @description What a physical count found (kind count). */
+                    countedDoses?: number;
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        storeId: number;
+                        lotId: number;
+                        lotNumber: string;
+                        productCode: string;
+                        kind: string;
+                        quantityChange: number;
+                        countedDoses: number | null;
+                        bookDoses: number | null;
+                        reason: string;
+                        recordedBy: number | null;
+                        recordedByName: string | null;
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getStoreLedger: {
+        parameters: {
+            query?: {
+                lotId?: number;
+                /** @description The nextCursor of the previous page. */
+                cursor?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            recordedAt: string;
+                            kind: string;
+                            lotId: number;
+                            lotNumber: string;
+                            productCode: string;
+                            /** @description Signed for this store: + in, - out. */
+                            quantity: number;
+                            from: {
+                                storeId: number | null;
+                                party: string | null;
+                            };
+                            to: {
+                                storeId: number | null;
+                                party: string | null;
+                            };
+                            receiptId: number | null;
+                            transferId: number | null;
+                            adjustmentId: number | null;
+                            vialId: number | null;
+                            doseId: number | null;
+                            recordedBy: number | null;
+                        }[];
+                        nextCursor: number | null;
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listVials: {
+        parameters: {
+            query?: {
+                /** @description A calendar date, YYYY-MM-DD. */
+                date?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            lotId: number;
+                            lotNumber: string;
+                            productCode: string;
+                            dosesPerVial: number;
+                            dosesUsed: number;
+                            openedAt: string;
+                            usableUntil: string;
+                            openedBy: number | null;
+                            closedAt: string | null;
+                            dosesWasted: number | null;
+                            closeReason: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    openVial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    lotId: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        lotId: number;
+                        lotNumber: string;
+                        productCode: string;
+                        dosesPerVial: number;
+                        dosesUsed: number;
+                        openedAt: string;
+                        usableUntil: string;
+                        openedBy: number | null;
+                        closedAt: string | null;
+                        dosesWasted: number | null;
+                        closeReason: string | null;
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    closeVial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                vialId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: "manual" | "damaged" | "session_end";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        lotId: number;
+                        lotNumber: string;
+                        productCode: string;
+                        dosesPerVial: number;
+                        dosesUsed: number;
+                        openedAt: string;
+                        usableUntil: string;
+                        openedBy: number | null;
+                        closedAt: string | null;
+                        dosesWasted: number | null;
+                        closeReason: string | null;
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getWastage: {
+        parameters: {
+            query: {
+                /** @description The store whose subtree (itself and every store below) is reported; omitted, the whole country (national staff). */
+                storeId?: number;
+                /** @description A calendar date, YYYY-MM-DD. */
+                from: string;
+                /** @description A calendar date, YYYY-MM-DD. */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            facilityId: number;
+                            facilityName: string;
+                            productId: number;
+                            productCode: string;
+                            administered: number;
+                            wasted: number;
+                            wastageRate: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getStockAlerts: {
+        parameters: {
+            query?: {
+                /** @description The store whose subtree (itself and every store below) is reported; omitted, the whole country (national staff). */
+                storeId?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        lowStock: {
+                            storeId: number;
+                            storeName: string;
+                            productId: number;
+                            productCode: string;
+                            quantity: number;
+                            dailyUse: number;
+                            daysOfSupply: number | null;
+                        }[];
+                        expiringLots: {
+                            storeId: number;
+                            storeName: string;
+                            lotId: number;
+                            lotNumber: string;
+                            productCode: string;
+                            expiresOn: string;
+                            quantity: number;
+                            expired: boolean;
+                            daysLeft: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    vaccinatorQueue: {
+        parameters: {
+            query?: {
+                /** @description A calendar date, YYYY-MM-DD. */
+                date?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            appointmentId: number;
+                            personId: number;
+                            registrationNumber: string;
+                            nameEn: string;
+                            nameBn: string | null;
+                            age: number;
+                            gender: string;
+                            doseNumber: number;
+                            productId: number;
+                            productCode: string;
+                            slotStartsAt: string;
+                            status: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    vaccinatorLookup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    facilityId: number;
+                    cardToken?: string;
+                    registrationNumber?: string;
+                    idType?: "nid" | "birth_registration" | "passport";
+                    idNumber?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        person: {
+                            personId: number;
+                            registrationNumber: string;
+                            nameEn: string;
+                            nameBn: string | null;
+                            age: number;
+                            gender: string;
+                        };
+                        doses: {
+                            id: number;
+                            personId: number;
+                            doseNumber: number;
+                            productId: number;
+                            productCode: string;
+                            lotId: number | null;
+                            lotNumber: string | null;
+                            facilityId: number | null;
+                            facilityName: string | null;
+                            administeredOn: string;
+                            administeredAt: string;
+                            bodySite: string | null;
+                            identityCheck: string | null;
+                            recordedBy: string | null;
+                            recordedAt: string;
+                            /** @description online, offline, correction or import. */
+                            source: string;
+                            /** @description lot_not_held, lot_expired, clock_skew: accepted, to be looked at. */
+                            flags: string[];
+                            vialId: number | null;
+                            clientId: string | null;
+                            voided: boolean;
+                            createdByCorrection: number | null;
+                            correction: {
+                                id: number;
+                                kind: string;
+                                reason: string;
+                                correctedAt: string;
+                                correctedBy: string | null;
+                                replacementPersonId: number | null;
+                                replacementDoseId: number | null;
+                            } | null;
+                        }[];
+                        due: {
+                            doseNumber: number | null;
+                            productIds: number[];
+                            earliestDate: string | null;
+                            dueDate: string | null;
+                            /** @description A dose may be given today. */
+                            eligible: boolean;
+                            reason?: string;
+                        };
+                        appointment: {
+                            appointmentId: number;
+                            sessionId: number;
+                            doseNumber: number;
+                            productId: number;
+                            status: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    facilityPack: {
+        parameters: {
+            query?: {
+                /** @description A calendar date, YYYY-MM-DD. */
+                date?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        facility: {
+                            id: number;
+                            code: string;
+                            nameEn: string;
+                            nameBn: string;
+                        };
+                        date: string;
+                        generatedAt: string;
+                        serverTime: string;
+                        appointments: {
+                            appointmentId: number;
+                            personId: number;
+                            registrationNumber: string;
+                            nameEn: string;
+                            nameBn: string | null;
+                            birthYear: number;
+                            gender: string;
+                            doseNumber: number;
+                            productIds: number[];
+                            earliestDate: string | null;
+                            /** @description Hex SHA-256 of `${appointmentId}:${code}`. */
+                            slipCodeHash: string;
+                            status: string;
+                        }[];
+                        products: {
+                            id: number;
+                            code: string;
+                            name: string;
+                            primaryDoses: number;
+                            minIntervalDays: number;
+                            recommendedIntervalDays: number;
+                            boosterAllowed: boolean;
+                            boosterMinIntervalDays: number | null;
+                            minAgeYears: number;
+                            dosesPerVial: number;
+                            openVialHours: number;
+                        }[];
+                        lots: {
+                            lotId: number;
+                            productId: number;
+                            lotNumber: string;
+                            expiresOn: string;
+                            dosesPerVial: number;
+                            quantity: number;
+                        }[];
+                        cardKeys: {
+                            keys: {
+                                [key: string]: unknown;
+                            }[];
+                        };
+                        acceptUnheldLots: boolean;
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    syncDoses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    deviceId: string;
+                    /**
+                     * Format: date-time
+                     * @description An ISO-8601 time with its offset.
+                     */
+                    deviceTime: string;
+                    records: {
+                        /**
+                         * Format: uuid
+                         * @description An id the client made (UUID).
+                         */
+                        clientId: string;
+                        personId: number;
+                        facilityId: number;
+                        productId: number;
+                        lotId: number;
+                        doseNumber: number;
+                        /** @description Where the dose was given. */
+                        bodySite: "left_deltoid" | "right_deltoid" | "left_thigh" | "right_thigh" | "oral" | "other";
+                        /** @description How the person's identity was confirmed: the appointment slip's 4-digit code, the card's QR, an identity document, or the registration number. */
+                        identityCheck: "slip_code" | "card_qr" | "id_document" | "registration_number";
+                        consent: boolean;
+                        appointmentId?: number;
+                        /**
+                         * Format: date-time
+                         * @description An ISO-8601 time with its offset.
+                         */
+                        administeredAt: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        serverTime: string;
+                        /** @description The device's clock minus the server's, in milliseconds. */
+                        clockSkewMs: number;
+                        clockSkewed: boolean;
+                        results: {
+                            clientId: string;
+                            status: "stored" | "already_stored" | "review" | "rejected";
+                            doseId?: number;
+                            reviewId?: number;
+                            code?: string;
+                            message?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    personDoses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            personId: number;
+                            doseNumber: number;
+                            productId: number;
+                            productCode: string;
+                            lotId: number | null;
+                            lotNumber: string | null;
+                            facilityId: number | null;
+                            facilityName: string | null;
+                            administeredOn: string;
+                            administeredAt: string;
+                            bodySite: string | null;
+                            identityCheck: string | null;
+                            recordedBy: string | null;
+                            recordedAt: string;
+                            /** @description online, offline, correction or import. */
+                            source: string;
+                            /** @description lot_not_held, lot_expired, clock_skew: accepted, to be looked at. */
+                            flags: string[];
+                            vialId: number | null;
+                            clientId: string | null;
+                            voided: boolean;
+                            createdByCorrection: number | null;
+                            correction: {
+                                id: number;
+                                kind: string;
+                                reason: string;
+                                correctedAt: string;
+                                correctedBy: string | null;
+                                replacementPersonId: number | null;
+                                replacementDoseId: number | null;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    recordDose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    facilityId: number;
+                    productId: number;
+                    lotId: number;
+                    /** @description Computed from the history; when given it must agree (a dose the person has already had is flagged for review). */
+                    doseNumber?: number;
+                    /** @description Where the dose was given. */
+                    bodySite: "left_deltoid" | "right_deltoid" | "left_thigh" | "right_thigh" | "oral" | "other";
+                    /** @description How the person's identity was confirmed: the appointment slip's 4-digit code, the card's QR, an identity document, or the registration number. */
+                    identityCheck: "slip_code" | "card_qr" | "id_document" | "registration_number";
+                    slipCode?: string;
+                    /** @description Must be true: the person (or guardian) agreed. */
+                    consent: boolean;
+                    appointmentId?: number;
+                    /** @description The person has no appointment here today. */
+                    walkIn?: boolean;
+                    /**
+                     * Format: uuid
+                     * @description An id the client made (UUID).
+                     */
+                    clientId?: string;
+                    /**
+                     * Format: date-time
+                     * @description An ISO-8601 time with its offset.
+                     */
+                    administeredAt?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        personId: number;
+                        doseNumber: number;
+                        productId: number;
+                        productCode: string;
+                        lotId: number | null;
+                        lotNumber: string | null;
+                        facilityId: number | null;
+                        facilityName: string | null;
+                        administeredOn: string;
+                        administeredAt: string;
+                        bodySite: string | null;
+                        identityCheck: string | null;
+                        recordedBy: string | null;
+                        recordedAt: string;
+                        /** @description online, offline, correction or import. */
+                        source: string;
+                        /** @description lot_not_held, lot_expired, clock_skew: accepted, to be looked at. */
+                        flags: string[];
+                        vialId: number | null;
+                        clientId: string | null;
+                        voided: boolean;
+                        createdByCorrection: number | null;
+                        correction: {
+                            id: number;
+                            kind: string;
+                            reason: string;
+                            correctedAt: string;
+                            correctedBy: string | null;
+                            replacementPersonId: number | null;
+                            replacementDoseId: number | null;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        personId: number;
+                        doseNumber: number;
+                        productId: number;
+                        productCode: string;
+                        lotId: number | null;
+                        lotNumber: string | null;
+                        facilityId: number | null;
+                        facilityName: string | null;
+                        administeredOn: string;
+                        administeredAt: string;
+                        bodySite: string | null;
+                        identityCheck: string | null;
+                        recordedBy: string | null;
+                        recordedAt: string;
+                        /** @description online, offline, correction or import. */
+                        source: string;
+                        /** @description lot_not_held, lot_expired, clock_skew: accepted, to be looked at. */
+                        flags: string[];
+                        vialId: number | null;
+                        clientId: string | null;
+                        voided: boolean;
+                        createdByCorrection: number | null;
+                        correction: {
+                            id: number;
+                            kind: string;
+                            reason: string;
+                            correctedAt: string;
+                            correctedBy: string | null;
+                            replacementPersonId: number | null;
+                            replacementDoseId: number | null;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        review: {
+                            id: number;
+                            personId: number;
+                            reason: string;
+                            existingDoseId: number | null;
+                        };
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    correctDose: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                doseId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    kind: "wrong_lot" | "wrong_person" | "wrong_product" | "wrong_date" | "entered_in_error";
+                    reason: string;
+                    lotId?: number;
+                    productId?: number;
+                    /**
+                     * Format: date
+                     * @description A calendar date, YYYY-MM-DD.
+                     */
+                    administeredOn?: string;
+                    toPersonId?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        correctionId: number;
+                        kind: string;
+                        voided: {
+                            id: number;
+                            personId: number;
+                            doseNumber: number;
+                            productId: number;
+                            productCode: string;
+                            lotId: number | null;
+                            lotNumber: string | null;
+                            facilityId: number | null;
+                            facilityName: string | null;
+                            administeredOn: string;
+                            administeredAt: string;
+                            bodySite: string | null;
+                            identityCheck: string | null;
+                            recordedBy: string | null;
+                            recordedAt: string;
+                            /** @description online, offline, correction or import. */
+                            source: string;
+                            /** @description lot_not_held, lot_expired, clock_skew: accepted, to be looked at. */
+                            flags: string[];
+                            vialId: number | null;
+                            clientId: string | null;
+                            voided: boolean;
+                            createdByCorrection: number | null;
+                            correction: {
+                                id: number;
+                                kind: string;
+                                reason: string;
+                                correctedAt: string;
+                                correctedBy: string | null;
+                                replacementPersonId: number | null;
+                                replacementDoseId: number | null;
+                            } | null;
+                        };
+                        replacement: {
+                            id: number;
+                            personId: number;
+                            doseNumber: number;
+                            productId: number;
+                            productCode: string;
+                            lotId: number | null;
+                            lotNumber: string | null;
+                            facilityId: number | null;
+                            facilityName: string | null;
+                            administeredOn: string;
+                            administeredAt: string;
+                            bodySite: string | null;
+                            identityCheck: string | null;
+                            recordedBy: string | null;
+                            recordedAt: string;
+                            /** @description online, offline, correction or import. */
+                            source: string;
+                            /** @description lot_not_held, lot_expired, clock_skew: accepted, to be looked at. */
+                            flags: string[];
+                            vialId: number | null;
+                            clientId: string | null;
+                            voided: boolean;
+                            createdByCorrection: number | null;
+                            correction: {
+                                id: number;
+                                kind: string;
+                                reason: string;
+                                correctedAt: string;
+                                correctedBy: string | null;
+                                replacementPersonId: number | null;
+                                replacementDoseId: number | null;
+                            } | null;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listDoseReviews: {
+        parameters: {
+            query: {
+                facilityId?: number;
+                status?: "open" | "kept_existing" | "replaced_existing";
+                limit: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            personId: number;
+                            registrationNumber: string;
+                            nameEn: string;
+                            reason: string;
+                            status: string;
+                            existingDose: {
+                                id: number;
+                                personId: number;
+                                doseNumber: number;
+                                productId: number;
+                                productCode: string;
+                                lotId: number | null;
+                                lotNumber: string | null;
+                                facilityId: number | null;
+                                facilityName: string | null;
+                                administeredOn: string;
+                                administeredAt: string;
+                                bodySite: string | null;
+                                identityCheck: string | null;
+                                recordedBy: string | null;
+                                recordedAt: string;
+                                /** @description online, offline, correction or import. */
+                                source: string;
+                                /** @description lot_not_held, lot_expired, clock_skew: accepted, to be looked at. */
+                                flags: string[];
+                                vialId: number | null;
+                                clientId: string | null;
+                                voided: boolean;
+                                createdByCorrection: number | null;
+                                correction: {
+                                    id: number;
+                                    kind: string;
+                                    reason: string;
+                                    correctedAt: string;
+                                    correctedBy: string | null;
+                                    replacementPersonId: number | null;
+                                    replacementDoseId: number | null;
+                                } | null;
+                            } | null;
+                            record: {
+                                [key: string]: unknown;
+                            };
+                            clientId: string | null;
+                            facilityId: number | null;
+                            facilityName: string | null;
+                            recordedBy: string | null;
+                            createdAt: string;
+                            resolvedBy: string | null;
+                            resolvedAt: string | null;
+                            resolutionNote: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resolveDoseReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                personId: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    decision: "keep_existing" | "replace_existing";
+                    note: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        personId: number;
+                        status: string;
+                        correctionId: number | null;
+                        replacementDoseId: number | null;
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    aefiSymptoms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            code: string;
+                            category: string;
+                            en: string;
+                            bn: string;
+                            usuallySerious: boolean;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    reportAefi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    doseId: number;
+                    symptoms: string[];
+                    /**
+                     * Format: date-time
+                     * @description An ISO-8601 time with its offset.
+                     */
+                    onsetAt: string;
+                    severity: "non_serious" | "serious";
+                    seriousCriteria?: ("death" | "life_threatening" | "hospitalisation" | "disability" | "congenital_anomaly" | "cluster")[];
+                    outcome: "recovered" | "recovering" | "not_recovered" | "recovered_with_sequelae" | "died" | "unknown";
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        personId: number;
+                        registrationNumber: string;
+                        nameEn: string;
+                        doseId: number;
+                        doseNumber: number;
+                        productId: number;
+                        productCode: string;
+                        lotId: number | null;
+                        lotNumber: string | null;
+                        facilityId: number | null;
+                        facilityName: string | null;
+                        symptoms: string[];
+                        onsetAt: string;
+                        severity: string;
+                        seriousCriteria: string[];
+                        outcome: string;
+                        description: string;
+                        reportedVia: string;
+                        investigationStatus: string;
+                        causality: string | null;
+                        createdAt: string;
+                        events: {
+                            status: string;
+                            note: string;
+                            causality: string | null;
+                            recordedBy: string | null;
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    citizenReportAefi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    doseId: number;
+                    symptoms: string[];
+                    /**
+                     * Format: date-time
+                     * @description An ISO-8601 time with its offset.
+                     */
+                    onsetAt: string;
+                    severity: "non_serious" | "serious";
+                    seriousCriteria?: ("death" | "life_threatening" | "hospitalisation" | "disability" | "congenital_anomaly" | "cluster")[];
+                    outcome: "recovered" | "recovering" | "not_recovered" | "recovered_with_sequelae" | "died" | "unknown";
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        personId: number;
+                        registrationNumber: string;
+                        nameEn: string;
+                        doseId: number;
+                        doseNumber: number;
+                        productId: number;
+                        productCode: string;
+                        lotId: number | null;
+                        lotNumber: string | null;
+                        facilityId: number | null;
+                        facilityName: string | null;
+                        symptoms: string[];
+                        onsetAt: string;
+                        severity: string;
+                        seriousCriteria: string[];
+                        outcome: string;
+                        description: string;
+                        reportedVia: string;
+                        investigationStatus: string;
+                        causality: string | null;
+                        createdAt: string;
+                        events: {
+                            status: string;
+                            note: string;
+                            causality: string | null;
+                            recordedBy: string | null;
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    citizenPersonDoses: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            personId: number;
+                            doseNumber: number;
+                            productId: number;
+                            productCode: string;
+                            lotId: number | null;
+                            lotNumber: string | null;
+                            facilityId: number | null;
+                            facilityName: string | null;
+                            administeredOn: string;
+                            administeredAt: string;
+                            bodySite: string | null;
+                            identityCheck: string | null;
+                            recordedBy: string | null;
+                            recordedAt: string;
+                            /** @description online, offline, correction or import. */
+                            source: string;
+                            /** @description lot_not_held, lot_expired, clock_skew: accepted, to be looked at. */
+                            flags: string[];
+                            vialId: number | null;
+                            clientId: string | null;
+                            voided: boolean;
+                            createdByCorrection: number | null;
+                            correction: {
+                                id: number;
+                                kind: string;
+                                reason: string;
+                                correctedAt: string;
+                                correctedBy: string | null;
+                                replacementPersonId: number | null;
+                                replacementDoseId: number | null;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listAefi: {
+        parameters: {
+            query: {
+                severity?: "non_serious" | "serious";
+                status?: "not_required" | "open" | "investigating" | "closed";
+                lotId?: number;
+                facilityId?: number;
+                limit: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            personId: number;
+                            registrationNumber: string;
+                            nameEn: string;
+                            doseId: number;
+                            doseNumber: number;
+                            productId: number;
+                            productCode: string;
+                            lotId: number | null;
+                            lotNumber: string | null;
+                            facilityId: number | null;
+                            facilityName: string | null;
+                            symptoms: string[];
+                            onsetAt: string;
+                            severity: string;
+                            seriousCriteria: string[];
+                            outcome: string;
+                            description: string;
+                            reportedVia: string;
+                            investigationStatus: string;
+                            causality: string | null;
+                            createdAt: string;
+                            events: {
+                                status: string;
+                                note: string;
+                                causality: string | null;
+                                recordedBy: string | null;
+                                createdAt: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    aefiByLot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            lotId: number;
+                            lotNumber: string;
+                            productId: number;
+                            productCode: string;
+                            reports: number;
+                            serious: number;
+                            dosesGiven: number;
+                            reportsPer10000: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getAefi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                personId: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        personId: number;
+                        registrationNumber: string;
+                        nameEn: string;
+                        doseId: number;
+                        doseNumber: number;
+                        productId: number;
+                        productCode: string;
+                        lotId: number | null;
+                        lotNumber: string | null;
+                        facilityId: number | null;
+                        facilityName: string | null;
+                        symptoms: string[];
+                        onsetAt: string;
+                        severity: string;
+                        seriousCriteria: string[];
+                        outcome: string;
+                        description: string;
+                        reportedVia: string;
+                        investigationStatus: string;
+                        causality: string | null;
+                        createdAt: string;
+                        events: {
+                            status: string;
+                            note: string;
+                            causality: string | null;
+                            recordedBy: string | null;
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    aefiInvestigation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                personId: number;
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    status: "open" | "investigating" | "closed";
+                    note: string;
+                    causality?: "vaccine_product_related" | "vaccine_quality_defect" | "immunization_error" | "immunization_anxiety" | "coincidental" | "indeterminate" | "unclassifiable";
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        personId: number;
+                        registrationNumber: string;
+                        nameEn: string;
+                        doseId: number;
+                        doseNumber: number;
+                        productId: number;
+                        productCode: string;
+                        lotId: number | null;
+                        lotNumber: string | null;
+                        facilityId: number | null;
+                        facilityName: string | null;
+                        symptoms: string[];
+                        onsetAt: string;
+                        severity: string;
+                        seriousCriteria: string[];
+                        outcome: string;
+                        description: string;
+                        reportedVia: string;
+                        investigationStatus: string;
+                        causality: string | null;
+                        createdAt: string;
+                        events: {
+                            status: string;
+                            note: string;
+                            causality: string | null;
+                            recordedBy: string | null;
+                            createdAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listAlerts: {
+        parameters: {
+            query: {
+                /** @description Only alerts not yet acknowledged. */
+                open?: boolean;
+                kind?: string;
+                limit: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            areaId: number | null;
+                            areaName: string | null;
+                            kind: string;
+                            title: string;
+                            detail: {
+                                [key: string]: unknown;
+                            };
+                            createdAt: string;
+                            acknowledgedBy: string | null;
+                            acknowledgedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    acknowledgeAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        areaId: number | null;
+                        areaName: string | null;
+                        kind: string;
+                        title: string;
+                        detail: {
+                            [key: string]: unknown;
+                        };
+                        createdAt: string;
+                        acknowledgedBy: string | null;
+                        acknowledgedAt: string | null;
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    programmeSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Keep a dose recorded with a lot the facility does not hold or that has expired, flagged for review, instead of refusing it. */
+                        acceptUnheldLots: boolean;
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    saveProgrammeSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Keep a dose recorded with a lot the facility does not hold or that has expired, flagged for review, instead of refusing it. */
+                    acceptUnheldLots: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Keep a dose recorded with a lot the facility does not hold or that has expired, flagged for review, instead of refusing it. */
+                        acceptUnheldLots: boolean;
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    shcJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: {
+                            kty: string;
+                            crv: string;
+                            x: string;
+                            y: string;
+                            kid: string;
+                            use?: string;
+                            alg?: string;
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    certificateTrustList: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        dcc: {
+                            /** @description EU DCC key id: base64 of the first 8 bytes of SHA-256 of the DER */
+                            kid: string;
+                            /** @description Document signer certificate, base64 DER */
+                            certificate: string;
+                        }[];
+                        shc: {
+                            iss: string;
+                            jwks: {
+                                keys: {
+                                    kty: string;
+                                    crv: string;
+                                    x: string;
+                                    y: string;
+                                    kid: string;
+                                    use?: string;
+                                    alg?: string;
+                                }[];
+                            };
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    certificateRevocations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        dcc: {
+                            kid?: string;
+                            hashType: "UCI" | "COUNTRYCODEUCI" | "SIGNATURE";
+                            hashes: string[];
+                        }[];
+                        shc: {
+                            iss: string;
+                            kid: string;
+                            /** @enum {string} */
+                            method?: "rid";
+                            ctr?: number;
+                            rids: string[];
+                        }[];
+                    };
+                };
+            };
+        };
+    };
+    verifyCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The QR text; a SMART Health Card’s chunks one per line */
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        format: "eu-dcc" | "smart-health-card" | "dosewise" | "unknown";
+                        valid: boolean;
+                        decoded: boolean;
+                        signature: boolean;
+                        trusted: boolean;
+                        keyUsage: boolean;
+                        notExpired: boolean;
+                        notRevoked: boolean;
+                        schema: boolean;
+                        /** @description Stable codes: bad_signature, unknown_key, revoked, expired... */
+                        reasons: string[];
+                        issuer: string | null;
+                        issuedAt: string | null;
+                        expiresAt: string | null;
+                        /** @description Shown only when the signature holds under a trusted key */
+                        holder: {
+                            name: string;
+                            dateOfBirth: string;
+                            doses: {
+                                doseNumber: number | null;
+                                totalDoses: number | null;
+                                date: string;
+                                vaccine: string;
+                                country: string | null;
+                            }[];
+                        } | null;
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    citizenCertificates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            personId: number;
+                            /** @description Health certificate identifier (UVCI form) */
+                            hcid: string;
+                            version: number;
+                            status: "provisional" | "complete" | "booster";
+                            doseId: number;
+                            doseNumber: number;
+                            /** Format: date-time */
+                            issuedAt: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** @description Why it was issued: dose, person_corrected, dose_corrected, reissued */
+                            reason: string;
+                            revoked: boolean;
+                            revokedAt: string | null;
+                            revokedReason: string | null;
+                            /** @description The QR texts; null once revoked */
+                            qr: {
+                                /** @description EU DCC QR text (HC1:...) */
+                                euDcc: string;
+                                /** @description SMART Health Card QR texts: one shc:/... or its shc:/i/n/... chunks */
+                                shc: string[];
+                                /** @description Native QR text for domestic checks (DWV1:...) */
+                                native: string;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    citizenCertificatePdf: {
+        parameters: {
+            query?: {
+                locale?: "en" | "bn";
+            };
+            header?: never;
+            path: {
+                id: number;
+                certificateId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description application/pdf */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    citizenSmartHealthCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                certificateId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description application/smart-health-card: { "verifiableCredential": [<JWS>] } */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/smart-health-card": string;
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/smart-health-card": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/smart-health-card": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/smart-health-card": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    citizenCertificateFhir: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                certificateId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        resourceType: "Bundle";
+                        type: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    personCertificates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            personId: number;
+                            /** @description Health certificate identifier (UVCI form) */
+                            hcid: string;
+                            version: number;
+                            status: "provisional" | "complete" | "booster";
+                            doseId: number;
+                            doseNumber: number;
+                            /** Format: date-time */
+                            issuedAt: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** @description Why it was issued: dose, person_corrected, dose_corrected, reissued */
+                            reason: string;
+                            revoked: boolean;
+                            revokedAt: string | null;
+                            revokedReason: string | null;
+                            /** @description The QR texts; null once revoked */
+                            qr: {
+                                /** @description EU DCC QR text (HC1:...) */
+                                euDcc: string;
+                                /** @description SMART Health Card QR texts: one shc:/... or its shc:/i/n/... chunks */
+                                shc: string[];
+                                /** @description Native QR text for domestic checks (DWV1:...) */
+                                native: string;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    staffCertificatePdf: {
+        parameters: {
+            query?: {
+                locale?: "en" | "bn";
+            };
+            header?: never;
+            path: {
+                id: number;
+                certificateId: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description application/pdf */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reissueCertificates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            personId: number;
+                            /** @description Health certificate identifier (UVCI form) */
+                            hcid: string;
+                            version: number;
+                            status: "provisional" | "complete" | "booster";
+                            doseId: number;
+                            doseNumber: number;
+                            /** Format: date-time */
+                            issuedAt: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** @description Why it was issued: dose, person_corrected, dose_corrected, reissued */
+                            reason: string;
+                            revoked: boolean;
+                            revokedAt: string | null;
+                            revokedReason: string | null;
+                            /** @description The QR texts; null once revoked */
+                            qr: {
+                                /** @description EU DCC QR text (HC1:...) */
+                                euDcc: string;
+                                /** @description SMART Health Card QR texts: one shc:/... or its shc:/i/n/... chunks */
+                                shc: string[];
+                                /** @description Native QR text for domestic checks (DWV1:...) */
+                                native: string;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revokeCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                certificateId: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        personId: number;
+                        /** @description Health certificate identifier (UVCI form) */
+                        hcid: string;
+                        version: number;
+                        status: "provisional" | "complete" | "booster";
+                        doseId: number;
+                        doseNumber: number;
+                        /** Format: date-time */
+                        issuedAt: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        /** @description Why it was issued: dose, person_corrected, dose_corrected, reissued */
+                        reason: string;
+                        revoked: boolean;
+                        revokedAt: string | null;
+                        revokedReason: string | null;
+                        /** @description The QR texts; null once revoked */
+                        qr: {
+                            /** @description EU DCC QR text (HC1:...) */
+                            euDcc: string;
+                            /** @description SMART Health Card QR texts: one shc:/... or its shc:/i/n/... chunks */
+                            shc: string[];
+                            /** @description Native QR text for domestic checks (DWV1:...) */
+                            native: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    findCertificate: {
+        parameters: {
+            query: {
+                hcid: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            personId: number;
+                            /** @description Health certificate identifier (UVCI form) */
+                            hcid: string;
+                            version: number;
+                            status: "provisional" | "complete" | "booster";
+                            doseId: number;
+                            doseNumber: number;
+                            /** Format: date-time */
+                            issuedAt: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** @description Why it was issued: dose, person_corrected, dose_corrected, reissued */
+                            reason: string;
+                            revoked: boolean;
+                            revokedAt: string | null;
+                            revokedReason: string | null;
+                            /** @description The QR texts; null once revoked */
+                            qr: {
+                                /** @description EU DCC QR text (HC1:...) */
+                                euDcc: string;
+                                /** @description SMART Health Card QR texts: one shc:/... or its shc:/i/n/... chunks */
+                                shc: string[];
+                                /** @description Native QR text for domestic checks (DWV1:...) */
+                                native: string;
+                            } | null;
+                        }[];
+                    };
                 };
             };
             /** @description Error */

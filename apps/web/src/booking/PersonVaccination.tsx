@@ -9,6 +9,7 @@ import { ErrorAlert } from '../ui/ErrorAlert.tsx';
 import { useFormat } from '../ui/format.ts';
 import { Loading } from '../ui/Notice.tsx';
 import { AppointmentStatusBadge } from './AppointmentStatusBadge.tsx';
+import { CitizenDoses } from './CitizenDoses.tsx';
 
 export const slipPath = (a: Pick<Appointment, 'personId' | 'id'>) =>
   `/citizen/people/${a.personId}/appointments/${a.id}`;
@@ -49,6 +50,12 @@ export function PersonVaccination({ person, level = 4 }: { person: Person; level
           </ul>
         </details>
       )}
+      <CitizenDoses person={person} />
+      <p>
+        <Link to="/citizen/certificates" data-testid="my-certificates">
+          {t('certificates.myCertificates')}
+        </Link>
+      </p>
     </section>
   );
 }

@@ -10,6 +10,7 @@ const SECTIONS = [
   { to: '/citizen', key: 'family', end: true },
   { to: '/citizen/book', key: 'book', end: false },
   { to: '/citizen/appointments', key: 'appointments', end: false },
+  { to: '/citizen/certificates', key: 'certificates', end: false },
 ] as const;
 
 /** The citizen pages' frame: their sections once signed in, and nothing kept after signing out. */

@@ -5,18 +5,23 @@ import { api } from '../api/client.ts';
 import { getSession, setSession, useSessionState } from '../auth/session.ts';
 import { LanguageSwitch } from '../ui/LanguageSwitch.tsx';
 import { Brand, Main, SkipLink } from '../ui/Layout.tsx';
-import { mayDo, type SchedulingAction } from './permissions.ts';
+import { mayDo, type Action } from './permissions.ts';
 
-const SECTIONS: readonly { path: string; key: SectionKey; action?: SchedulingAction }[] = [
+const SECTIONS: readonly { path: string; key: SectionKey; action?: Action }[] = [
   { path: 'areas', key: 'areas' },
   { path: 'facilities', key: 'facilities' },
   { path: 'products', key: 'products' },
   { path: 'priority-groups', key: 'priorityGroups' },
   { path: 'people', key: 'people' },
   { path: 'register', key: 'register' },
+  { path: 'certificates', key: 'certificates' },
   { path: 'sessions', key: 'sessions', action: 'session.read' },
   { path: 'waiting-queue', key: 'waitingQueue', action: 'appointment.read' },
   { path: 'scheduler', key: 'scheduler', action: 'schedule.run' },
+  { path: 'stock', key: 'stock', action: 'stock.read' },
+  { path: 'alerts', key: 'alerts', action: 'alert.read' },
+  { path: 'aefi', key: 'aefi', action: 'aefi.read' },
+  { path: 'dose-reviews', key: 'doseReviews', action: 'dose.correct' },
   { path: 'staff', key: 'staff' },
   { path: 'audit', key: 'audit' },
 ];
@@ -28,9 +33,14 @@ type SectionKey =
   | 'priorityGroups'
   | 'people'
   | 'register'
+  | 'certificates'
   | 'sessions'
   | 'waitingQueue'
   | 'scheduler'
+  | 'stock'
+  | 'alerts'
+  | 'aefi'
+  | 'doseReviews'
   | 'staff'
   | 'audit';
 

@@ -17,6 +17,8 @@ import { CorrectionForm } from './CorrectionForm.tsx';
 import { MaskedId } from './PeoplePage.tsx';
 import { peopleKeys, useCorrections, usePerson } from './peopleQueries.ts';
 import { AreaName } from './ScopeNames.tsx';
+import { PersonDoses } from './PersonDoses.tsx';
+import { PersonCertificatesPanel } from '../certificates/PersonCertificatesPanel.tsx';
 
 export function PersonPage() {
   const { id } = useParams();
@@ -179,6 +181,8 @@ function PersonRecord({ id }: { id: number }) {
       )}
 
       <PersonDetails person={p} />
+      <PersonDoses id={id} />
+      <PersonCertificatesPanel personId={id} registrationNumber={p.registrationNumber} />
       <CorrectionsHistory id={id} />
     </>
   );
