@@ -192,24 +192,44 @@ end $$;
 create trigger stock_entry_immutable before update or delete on stock_entry
   for each row execute function stock_entry_immutable();
 
--- The balances move with the entry, in its statement: no way of writing the ledger can leave them behind.
+-- The balances move with the entries, in their statement: no way of writing the ledger can leave
+-- them behind. Once per statement, over all the rows it inserted: each store and lot's balance
+-- changes by what came in less what went out (one update per store and lot, however many doses an
+-- upload of offline records carries), and the check constraint refuses a balance below zero, also
+-- for a store that never held the lot.
 create function stock_entry_balance() returns trigger language plpgsql as $$
 begin
-  if new.from_store_id is not null then
-    update stock_balance set quantity = quantity - new.quantity, updated_at = now()
-      where store_id = new.from_store_id and lot_id = new.lot_id;
-    if not found then
-      raise exception 'insufficient stock' using errcode = '23514', constraint = 'stock_balance_quantity_check';
-    end if;
-  end if;
-  if new.to_store_id is not null then
-    insert into stock_balance as b (store_id, lot_id, quantity) values (new.to_store_id, new.lot_id, new.quantity)
-      on conflict (store_id, lot_id) do update set quantity = b.quantity + excluded.quantity, updated_at = now();
-  end if;
+  -- Balances are locked in one order by every statement, so concurrent uploads wait, never deadlock.
+  perform 1 from stock_balance b
+    where (b.store_id, b.lot_id) in (
+      select to_store_id, lot_id from new_entries where to_store_id is not null
+      union select from_store_id, lot_id from new_entries where from_store_id is not null)
+    order by b.store_id, b.lot_id for update;
+  with moves as (
+    select store_id, lot_id, sum(change) as change
+    from (
+      select to_store_id as store_id, lot_id, quantity as change from new_entries where to_store_id is not null
+      union all
+      select from_store_id, lot_id, -quantity from new_entries where from_store_id is not null
+    ) m
+    group by store_id, lot_id
+  ),
+  changed as (
+    update stock_balance b set quantity = b.quantity + m.change, updated_at = now()
+    from moves m where b.store_id = m.store_id and b.lot_id = m.lot_id
+    returning b.store_id, b.lot_id
+  )
+  -- A store's first stock of a lot; going out of a store that never held it breaks the check.
+  insert into stock_balance as b (store_id, lot_id, quantity)
+  select m.store_id, m.lot_id, m.change from moves m
+  where not exists (select 1 from changed c where c.store_id = m.store_id and c.lot_id = m.lot_id)
+  order by m.store_id, m.lot_id
+  on conflict (store_id, lot_id) do update set quantity = b.quantity + excluded.quantity, updated_at = now();
   return null;
 end $$;
 create trigger stock_entry_balance after insert on stock_entry
-  for each row execute function stock_entry_balance();
+  referencing new table as new_entries
+  for each statement execute function stock_entry_balance();
 
 -- Programme-wide switches a national admin may change (e.g. accept a dose from a lot the
 -- facility does not hold, flagged for review, rather than refuse it).
