@@ -42,10 +42,12 @@ export async function ensureWebBuilt(log: (m: string) => void) {
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
   log('building the web app...');
   const { build } = await import('vite');
-  // Vite sets NODE_ENV=production for its build; this process (and its children) keep their own.
+  // A production build whatever this process runs as (a test runner sets NODE_ENV=test, which Vite
+  // would keep, building without the service worker); this process and its children keep their own.
   const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
   try {
-    await build({ root: WEB_ROOT, logLevel: 'warn' });
+    await build({ root: WEB_ROOT, logLevel: 'warn', mode: 'production' });
   } finally {
     if (nodeEnv === undefined) delete process.env.NODE_ENV;
     else process.env.NODE_ENV = nodeEnv;

@@ -43,6 +43,7 @@ export const ACTIONS = [
   'aefi.write',
   'aefi.investigate',
   'alert.read',
+  'alert.acknowledge',
   'programme.write',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -76,6 +77,7 @@ const POLICY: Record<Role, readonly Action[]> = {
     'aefi.write',
     'aefi.investigate',
     'alert.read',
+    'alert.acknowledge',
   ],
   facility_manager: [
     ...READS,

@@ -91,8 +91,8 @@ export function stockRoutes(app: App, deps: { stock: StockService }) {
       },
       config: { access: { action: 'stock.write', scope: async () => ({ kind: 'national' }) } },
     },
-    async () => {
-      const r = await stock.ensureStores();
+    async (req) => {
+      const r = await stock.ensureStores(principalOf(req), ctxOf(req));
       return { created: r.created, byLevel: r.byLevel };
     },
   );

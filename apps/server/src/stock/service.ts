@@ -422,10 +422,15 @@ export function stockService(deps: { db: Db; read: Db; settings: StockSettings }
     },
 
     /** Derives missing store rows (see stores.ts); call after facilities are created or imported. */
-    ensureStores: (opts: { nationalStoreCode?: string } = {}) =>
-      withTransaction(db, (trx) =>
-        ensureStores(trx, { nationalStoreCode: settings.nationalStoreCode, ...opts }),
-      ),
+    ensureStores: (actor: Principal, ctx: RequestContext) =>
+      withTransaction(db, async (trx) => {
+        const r = await ensureStores(trx, { nationalStoreCode: settings.nationalStoreCode });
+        await audit(trx, actor, ctx, 'stores.derived', 'store', r.nationalStoreId ?? 0, null, {
+          created: r.created,
+          byLevel: r.byLevel,
+        });
+        return r;
+      }),
 
     async listStores(
       principal: Principal,

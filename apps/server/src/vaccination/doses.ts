@@ -1241,6 +1241,14 @@ export function doseService(deps: {
           .where('person_id', '=', personId)
           .where('id', '=', id)
           .execute();
+        await recordAudit(trx, {
+          actorKind: 'staff',
+          actorId: staff.userId,
+          action: 'dose_review.resolved',
+          entityType: 'dose_review',
+          entityId: id,
+          details: { personId, decision: body.decision, correctionId, replacementDoseId },
+        });
         return {
           id,
           personId,

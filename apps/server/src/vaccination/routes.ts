@@ -454,7 +454,10 @@ export function vaccinationRoutes(
         response: { 200: AlertView, ...errors(401, 403, 404, 409) },
       },
       config: {
-        access: { action: 'alert.read', scope: (req) => aefi.alertScope((req.params as { id: number }).id) },
+        access: {
+          action: 'alert.acknowledge',
+          scope: (req) => aefi.alertScope((req.params as { id: number }).id),
+        },
       },
     },
     (req) => aefi.acknowledge(principalOf(req), req.params.id, ctxOf(req)),

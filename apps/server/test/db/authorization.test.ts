@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,8 +7,10 @@ import {
   aged,
   personPicker,
   placeOf,
+  placeUnder,
   registrationBody,
   registryPeople,
+  settle,
   signInCitizen,
   type PersonDto,
   type Place,
@@ -21,7 +24,9 @@ import {
   facilityId,
   fingerprint,
   latestAudit,
+  MUTABLE_TABLES,
   userId,
+  VACCINATION_TABLES,
   type Method,
 } from './helpers.ts';
 
@@ -42,7 +47,8 @@ type Actor =
   | 'nobody'
   | 'ctg.admin'
   | 'ctg.helper'
-  | 'ctg.vaccinator';
+  | 'ctg.vaccinator'
+  | 'national.storekeeper';
 
 /** People registered for these tests, all living in Chattagram division. */
 type PersonKey =
@@ -75,6 +81,40 @@ interface Fixture {
   appointment: { personId: number; id: number };
   /** A finished auto-scheduler run for the whole country. */
   scheduleRun: number;
+  /** A lot of `stockProduct` that the national, Dhaka and Chattagram stores and the Savar centre hold. */
+  lot: number;
+  stockProduct: number;
+  /** A receipt into the national store, with one document. */
+  receipt: { id: number; documentId: number };
+  /** Allocation plans of the Dhaka district store: a draft, a draft to approve, an approved one. */
+  plan(key: 'draft' | 'pending' | 'approved'): number;
+  /** Transfers dispatched by the Dhaka district store to the Savar centre and to the district hospital. */
+  transfer(key: 'centre' | 'hospital'): number;
+  /** A vial open at the Savar centre. */
+  vial: number;
+  /**
+   * People of Dhaka district: `dosed` had a dose at the Savar centre (with a serious side-effect
+   * report on it, and a second record of that dose waiting for review at the district hospital),
+   * `corrected` a dose there to correct; `walkIn` and `synced` have had none yet.
+   */
+  dosed: { personId: number; doseId: number; registrationNumber: string };
+  corrected: { personId: number; doseId: number };
+  walkIn: number;
+  synced: number;
+  aefi: { personId: number; id: number };
+  review: { personId: number; id: number };
+  /**
+   * Alerts to the district officers, each raised by a serious side-effect report on the dose of
+   * `dosed` (the first by `aefi`): one for each attempt to acknowledge, so each finds its alert open.
+   */
+  alerts: [number, number, number];
+  /** A coded symptom of the AEFI list. */
+  symptom: string;
+  /**
+   * Certificates in force of two people of Dhaka district vaccinated at the Savar centre: one to
+   * print and find, one to revoke.
+   */
+  certificate(key: 'print' | 'revoke'): { personId: number; id: number; hcid: string };
 }
 
 interface Call {
@@ -95,8 +135,21 @@ interface RouteCase {
   path: string;
   /** Who must get 403: a user without the role, a user outside the area (none for any-staff routes). */
   denied: Attempt[];
-  allowed: Attempt & { status: number; freshSession?: boolean };
+  allowed: Attempt & {
+    status: number;
+    freshSession?: boolean;
+    /** Brings about what the allowed call works on, just before it (after the denied attempts). */
+    prepare?: (t: TestContext, f: Fixture) => Promise<void>;
+    /**
+     * Where the change records who made it, when not in `audit_event`: a dose is its own record
+     * (recorded_by, recorded_at, device), so recording doses does not repeat it in the audit trail.
+     */
+    recordedIn?: 'dose';
+  };
 }
+
+/** What "nothing changes" looks at: the tables requests write, stock and doses included. */
+const WATCHED = [...MUTABLE_TABLES, ...VACCINATION_TABLES];
 
 const NOBODY_PASSWORD = 'nobody-has-no-roles-1';
 /** Staff made in `beforeAll` (the others are the demo users, with the demo password). */
@@ -105,6 +158,7 @@ const MADE_HERE: Partial<Record<Actor, { username: string; password: string }>> 
   'ctg.admin': { username: 'ctg.admin', password: 'ctg-admin-password' },
   'ctg.helper': { username: 'ctg.helper', password: 'ctg-helper-password' },
   'ctg.vaccinator': { username: 'ctg.vaccinator', password: 'ctg-vaccinator-password' },
+  'national.storekeeper': { username: 'national.storekeeper', password: 'national-store-password' },
 };
 const usernameOf = (actor: Actor) => MADE_HERE[actor]?.username ?? actor;
 /** The priority group (proved by a roster) made in `beforeAll` for the group routes. */
@@ -206,6 +260,151 @@ const staffBooking = (f: Fixture, session: 'savar' | 'ctg'): Call => ({
 });
 const cancelUrl = (f: Fixture) =>
   `/api/people/${f.appointment.personId}/appointments/${f.appointment.id}/cancel`;
+const storeUrl = (f: Fixture, store: string, rest = '') => `/api/stores/${f.facility(store)}${rest}`;
+const lotBody = (f: Fixture) => ({
+  productId: f.stockProduct,
+  lotNumber: f.unique('LOT'),
+  manufacturer: 'Test Manufacturer',
+  expiresOn: sessionDate(400),
+  dosesPerVial: 10,
+});
+const receiptCall = (f: Fixture, store: string): Call => ({
+  url: storeUrl(f, store, '/receipts'),
+  payload: {
+    supplier: 'Test Supplier',
+    reference: f.unique('PO'),
+    receivedOn: sessionDate(-1),
+    lines: [{ lotId: f.lot, doses: 100 }],
+  },
+});
+const documentUrl = (f: Fixture) => `/api/receipts/${f.receipt.id}/documents/${f.receipt.documentId}`;
+const planCall = (f: Fixture, store: string): Call => ({
+  url: storeUrl(f, store, '/allocation-plans'),
+  payload: { productId: f.stockProduct, totalDoses: 100 },
+});
+const planLinesCall = (f: Fixture): Call => ({
+  url: `/api/allocation-plans/${f.plan('draft')}/lines`,
+  payload: { lines: [{ toStoreId: f.facility('UHC-UPA365'), doses: 40 }] },
+});
+const suggestionUrl = (f: Fixture, store: string) =>
+  storeUrl(f, store, `/dispatch-suggestion?productId=${f.stockProduct}&doses=50`);
+const transferCall = (f: Fixture, from: string, to: string): Call => ({
+  url: '/api/transfers',
+  payload: {
+    fromStoreId: f.facility(from),
+    toStoreId: f.facility(to),
+    lines: [{ lotId: f.lot, doses: 5 }],
+  },
+});
+const transfersUrl = (f: Fixture, store: string) => `/api/transfers?storeId=${f.facility(store)}`;
+const receiveCall = (f: Fixture): Call => ({
+  url: `/api/transfers/${f.transfer('centre')}/receive`,
+  payload: { lines: [{ lotId: f.lot, receivedDoses: 10 }] },
+});
+const adjustmentCall = (f: Fixture, store: string): Call => ({
+  url: storeUrl(f, store, '/adjustments'),
+  payload: { lotId: f.lot, kind: 'breakage', quantityChange: -1, reason: 'A vial dropped while unpacking' },
+});
+const vialsUrl = (f: Fixture, facility: number | string) =>
+  `/api/facilities/${typeof facility === 'number' ? facility : f.facility(facility)}/vials`;
+const openVialCall = (f: Fixture, facility: number | string): Call => ({
+  url: vialsUrl(f, facility),
+  payload: { lotId: f.lot },
+});
+const closeVialCall = (f: Fixture, facility: number | string): Call => ({
+  url: `${vialsUrl(f, facility)}/${f.vial}/close`,
+  payload: { reason: 'manual' },
+});
+const doseCall = (f: Fixture, facility: number | string, personId = f.walkIn): Call => ({
+  url: `/api/people/${personId}/doses`,
+  payload: {
+    facilityId: typeof facility === 'number' ? facility : f.facility(facility),
+    productId: f.stockProduct,
+    lotId: f.lot,
+    bodySite: 'left_deltoid',
+    identityCheck: 'registration_number',
+    consent: true,
+    walkIn: true,
+  },
+});
+const queueUrl = (f: Fixture, facility: number | string, view: 'queue' | 'pack') =>
+  `/api/vaccinator/facilities/${typeof facility === 'number' ? facility : f.facility(facility)}/${view}`;
+const lookupCall = (f: Fixture, facility: number | string): Call => ({
+  url: '/api/vaccinator/lookup',
+  payload: {
+    facilityId: typeof facility === 'number' ? facility : f.facility(facility),
+    registrationNumber: f.dosed.registrationNumber,
+  },
+});
+const syncCall = (f: Fixture, facility: number | string = 'UHC-UPA365'): Call => ({
+  url: '/api/vaccinator/sync',
+  payload: {
+    deviceId: 'authz-test-device',
+    deviceTime: new Date().toISOString(),
+    records: [
+      {
+        clientId: randomUUID(),
+        personId: f.synced,
+        facilityId: typeof facility === 'number' ? facility : f.facility(facility),
+        productId: f.stockProduct,
+        lotId: f.lot,
+        doseNumber: 1,
+        bodySite: 'right_deltoid',
+        identityCheck: 'registration_number',
+        consent: true,
+        administeredAt: new Date(Date.now() - 60_000).toISOString(),
+      },
+    ],
+  },
+});
+const dosesUrl = (f: Fixture) => `/api/people/${f.dosed.personId}/doses`;
+const correctionCall = (f: Fixture): Call => ({
+  url: `/api/people/${f.corrected.personId}/doses/${f.corrected.doseId}/corrections`,
+  payload: { kind: 'entered_in_error', reason: 'Recorded for the wrong visit' },
+});
+const resolveCall = (f: Fixture): Call => ({
+  url: `/api/dose-reviews/${f.review.personId}/${f.review.id}/resolve`,
+  payload: { decision: 'keep_existing', note: 'The dose on record is the one given' },
+});
+const aefiCall = (f: Fixture): Call => ({
+  url: `/api/people/${f.dosed.personId}/aefi`,
+  payload: {
+    doseId: f.dosed.doseId,
+    symptoms: [f.symptom],
+    onsetAt: new Date().toISOString(),
+    severity: 'non_serious',
+    outcome: 'recovering',
+  },
+});
+const aefiUrl = (f: Fixture) => `/api/aefi/${f.aefi.personId}/${f.aefi.id}`;
+const investigationCall = (f: Fixture): Call => ({
+  url: `${aefiUrl(f)}/investigation`,
+  payload: { status: 'investigating', note: 'Hospital records requested' },
+});
+const acknowledgeUrl = (f: Fixture, n: 0 | 1 | 2 = 0) => `/api/alerts/${f.alerts[n]}/acknowledge`;
+const certificatesUrl = (f: Fixture) => `/api/people/${f.dosed.personId}/certificates`;
+const reissueCall = (f: Fixture): Call => ({
+  url: `${certificatesUrl(f)}/reissue`,
+  payload: { reason: 'Name corrected at the help desk' },
+});
+const certificateUrl = (f: Fixture, key: 'print' | 'revoke', rest: string) =>
+  `/api/people/${f.certificate(key).personId}/certificates/${f.certificate(key).id}/${rest}`;
+const revokeCall = (f: Fixture): Call => ({
+  url: certificateUrl(f, 'revoke', 'revoke'),
+  payload: { reason: 'Reported stolen with the phone' },
+});
+const pdfUrl = (f: Fixture) => certificateUrl(f, 'print', 'pdf');
+const hcidUrl = (f: Fixture) => `/api/certificates?hcid=${encodeURIComponent(f.certificate('print').hcid)}`;
+const stockReportUrl = (f: Fixture, report: 'wastage' | 'alerts', store?: string) => {
+  const q = new URLSearchParams();
+  if (report === 'wastage') {
+    q.set('from', sessionDate(-30));
+    q.set('to', sessionDate(0));
+  }
+  if (store) q.set('storeId', String(f.facility(store)));
+  const query = q.toString();
+  return `/api/stock/${report}${query ? `?${query}` : ''}`;
+};
 
 /**
  * One entry per route that needs a staff sign-in. A new route needs an entry here: the test "the
@@ -1322,6 +1521,1040 @@ const ROUTES: RouteCase[] = [
       status: 200,
     },
   },
+  // Stock. A store's routes are authorized on the store: staff bound to it, staff whose area holds
+  // it, national staff. The national store belongs to the whole country (national staff, or staff
+  // bound to it); the Dhaka district store is the demo store keeper's, and supplies the Savar centre
+  // (the demo manager's and vaccinator's) and the district hospital.
+  {
+    method: 'GET',
+    path: '/api/stores',
+    // Outside the area it is a 200 without those stores: see "list routes filter to the caller".
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: () => ({ url: '/api/stores' }) },
+      { as: 'ctg.helper', why: ROLE, call: () => ({ url: '/api/stores?level=district' }) },
+      { as: 'nobody', why: NO_GRANTS, call: () => ({ url: '/api/stores' }) },
+    ],
+    allowed: {
+      as: 'storekeeper',
+      why: 'its own store',
+      call: () => ({ url: '/api/stores' }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/stores/derive',
+    denied: [
+      { as: 'auditor', why: ROLE, call: () => ({ url: '/api/stores/derive' }) },
+      { as: 'vaccinator', why: ROLE, call: () => ({ url: '/api/stores/derive' }) },
+      { as: 'nobody', why: NO_GRANTS, call: () => ({ url: '/api/stores/derive' }) },
+      { as: 'dhaka.admin', why: `${AREA} (national)`, call: () => ({ url: '/api/stores/derive' }) },
+      { as: 'storekeeper', why: `${FACILITY} (national)`, call: () => ({ url: '/api/stores/derive' }) },
+    ],
+    allowed: {
+      as: 'admin',
+      why: 'national admin',
+      call: () => ({ url: '/api/stores/derive' }),
+      status: 200,
+      // A clinic written straight to the facility table has no store until the stores are derived.
+      prepare: async (t, f) => {
+        await t.database.db
+          .insertInto('facility')
+          .values({
+            code: f.unique('FS'),
+            name_en: 'Clinic without a store',
+            name_bn: 'ভান্ডারহীন ক্লিনিক',
+            type: 'clinic',
+            area_id: f.area('UPA365'),
+          })
+          .execute();
+      },
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/stores/{id}',
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: storeUrl(f, 'STORE-DIS47') }) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: storeUrl(f, 'STORE-DIS47') }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: storeUrl(f, 'STORE-DIS47') }) },
+      {
+        as: 'dhaka.admin',
+        why: `${AREA} (the national store)`,
+        call: (f) => ({ url: storeUrl(f, 'STORE-NATIONAL') }),
+      },
+      {
+        as: 'storekeeper',
+        why: `${FACILITY} (the store above its own)`,
+        call: (f) => ({ url: storeUrl(f, 'STORE-DIV6') }),
+      },
+      { as: 'vaccinator', why: FACILITY, call: (f) => ({ url: storeUrl(f, 'DH-DIS47') }) },
+    ],
+    allowed: {
+      as: 'storekeeper',
+      why: 'its own store',
+      call: (f) => ({ url: storeUrl(f, 'STORE-DIS47') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/stores/{id}/stock',
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: storeUrl(f, 'UHC-UPA365', '/stock') }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: storeUrl(f, 'UHC-UPA365', '/stock') }) },
+      { as: 'dhaka.admin', why: AREA, call: (f) => ({ url: storeUrl(f, 'STORE-DIS1', '/stock') }) },
+      {
+        as: 'storekeeper',
+        why: `${FACILITY} (a store it supplies)`,
+        call: (f) => ({ url: storeUrl(f, 'UHC-UPA365', '/stock') }),
+      },
+      { as: 'manager', why: FACILITY, call: (f) => ({ url: storeUrl(f, 'DH-DIS47', '/stock') }) },
+    ],
+    allowed: {
+      as: 'vaccinator',
+      why: 'vaccinator of the facility',
+      call: (f) => ({ url: storeUrl(f, 'UHC-UPA365', '/stock') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/lots',
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: () => ({ url: '/api/lots' }) },
+      { as: 'nobody', why: NO_GRANTS, call: () => ({ url: '/api/lots' }) },
+    ],
+    allowed: {
+      as: 'vaccinator',
+      why: 'every stock reader reads the lot catalogue',
+      call: (f) => ({ url: `/api/lots?productId=${f.stockProduct}` }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/lots',
+    denied: [
+      { as: 'auditor', why: ROLE, call: (f) => ({ url: '/api/lots', payload: lotBody(f) }) },
+      { as: 'vaccinator', why: ROLE, call: (f) => ({ url: '/api/lots', payload: lotBody(f) }) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: '/api/lots', payload: lotBody(f) }) },
+      {
+        as: 'dhaka.admin',
+        why: `${AREA} (the national store)`,
+        call: (f) => ({ url: '/api/lots', payload: lotBody(f) }),
+      },
+      { as: 'storekeeper', why: FACILITY, call: (f) => ({ url: '/api/lots', payload: lotBody(f) }) },
+    ],
+    allowed: {
+      as: 'national.storekeeper',
+      why: 'store keeper of the national store',
+      call: (f) => ({ url: '/api/lots', payload: lotBody(f) }),
+      status: 201,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/stores/{id}/receipts',
+    denied: [
+      { as: 'auditor', why: ROLE, call: (f) => receiptCall(f, 'STORE-NATIONAL') },
+      { as: 'helpdesk', why: ROLE, call: (f) => receiptCall(f, 'STORE-NATIONAL') },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => receiptCall(f, 'STORE-NATIONAL') },
+      {
+        as: 'dhaka.admin',
+        why: `${AREA} (the national store)`,
+        call: (f) => receiptCall(f, 'STORE-NATIONAL'),
+      },
+      { as: 'storekeeper', why: FACILITY, call: (f) => receiptCall(f, 'STORE-NATIONAL') },
+    ],
+    allowed: {
+      as: 'national.storekeeper',
+      why: 'store keeper of the national store',
+      call: (f) => receiptCall(f, 'STORE-NATIONAL'),
+      status: 201,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/stores/{id}/receipts',
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: storeUrl(f, 'STORE-NATIONAL', '/receipts') }) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: storeUrl(f, 'STORE-NATIONAL', '/receipts') }) },
+      {
+        as: 'dhaka.admin',
+        why: `${AREA} (the national store)`,
+        call: (f) => ({ url: storeUrl(f, 'STORE-NATIONAL', '/receipts') }),
+      },
+      {
+        as: 'storekeeper',
+        why: FACILITY,
+        call: (f) => ({ url: storeUrl(f, 'STORE-NATIONAL', '/receipts') }),
+      },
+    ],
+    allowed: {
+      as: 'auditor',
+      why: 'national auditor',
+      call: (f) => ({ url: storeUrl(f, 'STORE-NATIONAL', '/receipts') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/receipts/{id}/documents/{documentId}',
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: documentUrl(f) }) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: documentUrl(f) }) },
+      { as: 'dhaka.admin', why: `${AREA} (the national store)`, call: (f) => ({ url: documentUrl(f) }) },
+      { as: 'storekeeper', why: FACILITY, call: (f) => ({ url: documentUrl(f) }) },
+    ],
+    allowed: {
+      as: 'national.storekeeper',
+      why: 'store keeper of the national store',
+      call: (f) => ({ url: documentUrl(f) }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/stores/{id}/allocation-plans',
+    denied: [
+      { as: 'auditor', why: ROLE, call: (f) => planCall(f, 'STORE-DIS47') },
+      { as: 'vaccinator', why: ROLE, call: (f) => planCall(f, 'STORE-DIS47') },
+      { as: 'ctg.admin', why: AREA, call: (f) => planCall(f, 'STORE-DIS47') },
+      { as: 'dhaka.admin', why: `${AREA} (the national store)`, call: (f) => planCall(f, 'STORE-NATIONAL') },
+      {
+        as: 'storekeeper',
+        why: `${FACILITY} (the store above its own)`,
+        call: (f) => planCall(f, 'STORE-DIV6'),
+      },
+      { as: 'manager', why: FACILITY, call: (f) => planCall(f, 'STORE-DIS47') },
+    ],
+    allowed: {
+      as: 'storekeeper',
+      why: 'its own store',
+      call: (f) => planCall(f, 'STORE-DIS47'),
+      status: 201,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/allocation-plans/{id}',
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: `/api/allocation-plans/${f.plan('draft')}` }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: `/api/allocation-plans/${f.plan('draft')}` }) },
+      {
+        as: 'manager',
+        why: `${FACILITY} (a store below the plan's)`,
+        call: (f) => ({ url: `/api/allocation-plans/${f.plan('draft')}` }),
+      },
+    ],
+    allowed: {
+      as: 'storekeeper',
+      why: "the plan's store",
+      call: (f) => ({ url: `/api/allocation-plans/${f.plan('draft')}` }),
+      status: 200,
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/api/allocation-plans/{id}/lines',
+    denied: [
+      { as: 'auditor', why: ROLE, call: (f) => planLinesCall(f) },
+      { as: 'vaccinator', why: ROLE, call: (f) => planLinesCall(f) },
+      { as: 'ctg.admin', why: AREA, call: (f) => planLinesCall(f) },
+      { as: 'manager', why: `${FACILITY} (a store below the plan's)`, call: (f) => planLinesCall(f) },
+    ],
+    allowed: {
+      as: 'storekeeper',
+      why: "the plan's store",
+      call: (f) => planLinesCall(f),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/allocation-plans/{id}/approve',
+    denied: [
+      {
+        as: 'storekeeper',
+        why: `${ROLE} (the plan's store)`,
+        call: (f) => ({ url: `/api/allocation-plans/${f.plan('pending')}/approve` }),
+      },
+      {
+        as: 'manager',
+        why: ROLE,
+        call: (f) => ({ url: `/api/allocation-plans/${f.plan('pending')}/approve` }),
+      },
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({ url: `/api/allocation-plans/${f.plan('pending')}/approve` }),
+      },
+      {
+        as: 'ctg.admin',
+        why: AREA,
+        call: (f) => ({ url: `/api/allocation-plans/${f.plan('pending')}/approve` }),
+      },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => ({ url: `/api/allocation-plans/${f.plan('pending')}/approve` }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/allocation-plans/{id}/dispatch',
+    denied: [
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: (f) => ({ url: `/api/allocation-plans/${f.plan('approved')}/dispatch` }),
+      },
+      {
+        as: 'vaccinator',
+        why: ROLE,
+        call: (f) => ({ url: `/api/allocation-plans/${f.plan('approved')}/dispatch` }),
+      },
+      {
+        as: 'ctg.admin',
+        why: AREA,
+        call: (f) => ({ url: `/api/allocation-plans/${f.plan('approved')}/dispatch` }),
+      },
+      {
+        as: 'manager',
+        why: `${FACILITY} (a store below the plan's)`,
+        call: (f) => ({ url: `/api/allocation-plans/${f.plan('approved')}/dispatch` }),
+      },
+    ],
+    allowed: {
+      as: 'storekeeper',
+      why: "the plan's store",
+      call: (f) => ({ url: `/api/allocation-plans/${f.plan('approved')}/dispatch` }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/stores/{id}/dispatch-suggestion',
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: suggestionUrl(f, 'STORE-DIS47') }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: suggestionUrl(f, 'STORE-DIS47') }) },
+      { as: 'vaccinator', why: FACILITY, call: (f) => ({ url: suggestionUrl(f, 'STORE-DIS47') }) },
+    ],
+    allowed: {
+      as: 'storekeeper',
+      why: 'its own store',
+      call: (f) => ({ url: suggestionUrl(f, 'STORE-DIS47') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/transfers',
+    denied: [
+      { as: 'auditor', why: ROLE, call: (f) => transferCall(f, 'STORE-DIS47', 'UHC-UPA365') },
+      {
+        as: 'vaccinator',
+        why: `${ROLE} (sending back from its facility)`,
+        call: (f) => transferCall(f, 'UHC-UPA365', 'STORE-DIS47'),
+      },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => transferCall(f, 'STORE-DIS47', 'UHC-UPA365') },
+      { as: 'ctg.admin', why: AREA, call: (f) => transferCall(f, 'STORE-DIS47', 'UHC-UPA365') },
+      { as: 'dhaka.admin', why: AREA, call: (f) => transferCall(f, 'STORE-DIV1', 'STORE-DIS1') },
+      {
+        as: 'dhaka.admin',
+        why: `${AREA} (from the national store)`,
+        call: (f) => transferCall(f, 'STORE-NATIONAL', 'STORE-DIV6'),
+      },
+      {
+        as: 'storekeeper',
+        why: `${FACILITY} (from the store above its own)`,
+        call: (f) => transferCall(f, 'STORE-DIV6', 'STORE-DIS47'),
+      },
+      {
+        as: 'manager',
+        why: `${FACILITY} (to its facility)`,
+        call: (f) => transferCall(f, 'STORE-DIS47', 'UHC-UPA365'),
+      },
+    ],
+    allowed: {
+      as: 'storekeeper',
+      why: 'from its own store',
+      call: (f) => transferCall(f, 'STORE-DIS47', 'UHC-UPA365'),
+      status: 201,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/transfers',
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: transfersUrl(f, 'UHC-UPA365') }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: transfersUrl(f, 'UHC-UPA365') }) },
+      { as: 'vaccinator', why: FACILITY, call: (f) => ({ url: transfersUrl(f, 'STORE-DIS47') }) },
+      { as: 'storekeeper', why: FACILITY, call: (f) => ({ url: transfersUrl(f, 'STORE-DIV6') }) },
+    ],
+    allowed: {
+      as: 'manager',
+      why: 'manager of the facility',
+      call: (f) => ({ url: transfersUrl(f, 'UHC-UPA365') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/transfers/{id}',
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: `/api/transfers/${f.transfer('hospital')}` }) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: `/api/transfers/${f.transfer('hospital')}` }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: `/api/transfers/${f.transfer('hospital')}` }) },
+      {
+        as: 'vaccinator',
+        why: `${FACILITY} (at neither end)`,
+        call: (f) => ({ url: `/api/transfers/${f.transfer('hospital')}` }),
+      },
+    ],
+    allowed: {
+      as: 'storekeeper',
+      why: 'the sending store',
+      call: (f) => ({ url: `/api/transfers/${f.transfer('hospital')}` }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/transfers/{id}/receive',
+    denied: [
+      { as: 'auditor', why: ROLE, call: (f) => receiveCall(f) },
+      { as: 'vaccinator', why: `${ROLE} (the receiving facility)`, call: (f) => receiveCall(f) },
+      { as: 'ctg.admin', why: AREA, call: (f) => receiveCall(f) },
+      { as: 'storekeeper', why: `${FACILITY} (the sending store)`, call: (f) => receiveCall(f) },
+    ],
+    allowed: {
+      as: 'manager',
+      why: 'manager of the receiving facility',
+      call: (f) => receiveCall(f),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/stores/{id}/adjustments',
+    denied: [
+      { as: 'auditor', why: ROLE, call: (f) => adjustmentCall(f, 'STORE-DIS47') },
+      { as: 'vaccinator', why: ROLE, call: (f) => adjustmentCall(f, 'UHC-UPA365') },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => adjustmentCall(f, 'STORE-DIS47') },
+      { as: 'ctg.admin', why: AREA, call: (f) => adjustmentCall(f, 'STORE-DIS47') },
+      {
+        as: 'dhaka.admin',
+        why: `${AREA} (the national store)`,
+        call: (f) => adjustmentCall(f, 'STORE-NATIONAL'),
+      },
+      {
+        as: 'storekeeper',
+        why: `${FACILITY} (a store it supplies)`,
+        call: (f) => adjustmentCall(f, 'UHC-UPA365'),
+      },
+      { as: 'manager', why: FACILITY, call: (f) => adjustmentCall(f, 'STORE-DIS47') },
+    ],
+    allowed: {
+      as: 'storekeeper',
+      why: 'its own store',
+      call: (f) => adjustmentCall(f, 'STORE-DIS47'),
+      status: 201,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/stores/{id}/adjustments',
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: storeUrl(f, 'STORE-DIS47', '/adjustments') }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: storeUrl(f, 'STORE-DIS47', '/adjustments') }) },
+      { as: 'vaccinator', why: FACILITY, call: (f) => ({ url: storeUrl(f, 'STORE-DIS47', '/adjustments') }) },
+    ],
+    allowed: {
+      as: 'auditor',
+      why: 'national auditor',
+      call: (f) => ({ url: storeUrl(f, 'STORE-DIS47', '/adjustments') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/stores/{id}/ledger',
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: storeUrl(f, 'STORE-DIS47', '/ledger') }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: storeUrl(f, 'STORE-DIS47', '/ledger') }) },
+      {
+        as: 'dhaka.admin',
+        why: `${AREA} (the national store)`,
+        call: (f) => ({ url: storeUrl(f, 'STORE-NATIONAL', '/ledger') }),
+      },
+      { as: 'manager', why: FACILITY, call: (f) => ({ url: storeUrl(f, 'STORE-DIS47', '/ledger') }) },
+    ],
+    allowed: {
+      as: 'storekeeper',
+      why: 'its own store',
+      call: (f) => ({ url: storeUrl(f, 'STORE-DIS47', '/ledger') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/facilities/{id}/vials',
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: vialsUrl(f, 'UHC-UPA365') }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: vialsUrl(f, 'UHC-UPA365') }) },
+      {
+        as: 'storekeeper',
+        why: `${FACILITY} (a store it supplies)`,
+        call: (f) => ({ url: vialsUrl(f, 'UHC-UPA365') }),
+      },
+      { as: 'manager', why: FACILITY, call: (f) => ({ url: vialsUrl(f, 'DH-DIS47') }) },
+    ],
+    allowed: {
+      as: 'vaccinator',
+      why: 'vaccinator of the facility',
+      call: (f) => ({ url: vialsUrl(f, 'UHC-UPA365') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/facilities/{id}/vials',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => openVialCall(f, 'UHC-UPA365') },
+      { as: 'auditor', why: ROLE, call: (f) => openVialCall(f, 'UHC-UPA365') },
+      { as: 'helpdesk', why: ROLE, call: (f) => openVialCall(f, 'UHC-UPA365') },
+      { as: 'ctg.admin', why: AREA, call: (f) => openVialCall(f, 'UHC-UPA365') },
+      { as: 'manager', why: FACILITY, call: (f) => openVialCall(f, 'DH-DIS47') },
+      { as: 'ctg.vaccinator', why: FACILITY, call: (f) => openVialCall(f, 'UHC-UPA365') },
+    ],
+    allowed: {
+      as: 'vaccinator',
+      why: 'vaccinator of the facility',
+      call: (f) => openVialCall(f, 'UHC-UPA365'),
+      status: 201,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/facilities/{id}/vials/{vialId}/close',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => closeVialCall(f, 'UHC-UPA365') },
+      { as: 'auditor', why: ROLE, call: (f) => closeVialCall(f, 'UHC-UPA365') },
+      { as: 'ctg.admin', why: AREA, call: (f) => closeVialCall(f, 'UHC-UPA365') },
+      { as: 'ctg.vaccinator', why: FACILITY, call: (f) => closeVialCall(f, 'UHC-UPA365') },
+    ],
+    allowed: {
+      as: 'vaccinator',
+      why: 'vaccinator of the facility',
+      call: (f) => closeVialCall(f, 'UHC-UPA365'),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/stock/wastage',
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: stockReportUrl(f, 'wastage', 'STORE-DIV6') }) },
+      {
+        as: 'dhaka.admin',
+        why: `${AREA} (the whole country)`,
+        call: (f) => ({ url: stockReportUrl(f, 'wastage') }),
+      },
+      {
+        as: 'storekeeper',
+        why: `${FACILITY} (the whole country)`,
+        call: (f) => ({ url: stockReportUrl(f, 'wastage') }),
+      },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: stockReportUrl(f, 'wastage', 'STORE-DIS47') }) },
+      {
+        as: 'vaccinator',
+        why: FACILITY,
+        call: (f) => ({ url: stockReportUrl(f, 'wastage', 'STORE-DIS47') }),
+      },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => ({ url: stockReportUrl(f, 'wastage', 'STORE-DIV6') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/stock/alerts',
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: stockReportUrl(f, 'alerts', 'STORE-DIS47') }) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: stockReportUrl(f, 'alerts', 'STORE-DIS47') }) },
+      {
+        as: 'dhaka.admin',
+        why: `${AREA} (the whole country)`,
+        call: (f) => ({ url: stockReportUrl(f, 'alerts') }),
+      },
+      {
+        as: 'storekeeper',
+        why: `${FACILITY} (the whole country)`,
+        call: (f) => ({ url: stockReportUrl(f, 'alerts') }),
+      },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: stockReportUrl(f, 'alerts', 'STORE-DIS47') }) },
+      { as: 'manager', why: FACILITY, call: (f) => ({ url: stockReportUrl(f, 'alerts', 'STORE-DIS47') }) },
+    ],
+    allowed: {
+      as: 'storekeeper',
+      why: 'its own store and below',
+      call: (f) => ({ url: stockReportUrl(f, 'alerts', 'STORE-DIS47') }),
+      status: 200,
+    },
+  },
+  // Vaccination. Doses are recorded at a facility (dose.record on it; anyone may be vaccinated as
+  // a walk-in), corrected and reviewed by the facility's supervisors or the area's officers
+  // (dose.correct on the dose's facility), read by staff who may see the person.
+  {
+    method: 'GET',
+    path: '/api/vaccinator/facilities/{id}/queue',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => ({ url: queueUrl(f, 'UHC-UPA365', 'queue') }) },
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: queueUrl(f, 'UHC-UPA365', 'queue') }) },
+      { as: 'auditor', why: ROLE, call: (f) => ({ url: queueUrl(f, 'UHC-UPA365', 'queue') }) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: queueUrl(f, 'UHC-UPA365', 'queue') }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: queueUrl(f, 'UHC-UPA365', 'queue') }) },
+      { as: 'vaccinator', why: FACILITY, call: (f) => ({ url: queueUrl(f, 'DH-DIS47', 'queue') }) },
+      { as: 'ctg.vaccinator', why: FACILITY, call: (f) => ({ url: queueUrl(f, 'UHC-UPA365', 'queue') }) },
+    ],
+    allowed: {
+      as: 'vaccinator',
+      why: 'vaccinator of the facility',
+      call: (f) => ({ url: queueUrl(f, 'UHC-UPA365', 'queue') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/vaccinator/lookup',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => lookupCall(f, 'UHC-UPA365') },
+      { as: 'helpdesk', why: ROLE, call: (f) => lookupCall(f, 'UHC-UPA365') },
+      { as: 'auditor', why: ROLE, call: (f) => lookupCall(f, 'UHC-UPA365') },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => lookupCall(f, 'UHC-UPA365') },
+      { as: 'ctg.admin', why: AREA, call: (f) => lookupCall(f, 'UHC-UPA365') },
+      { as: 'vaccinator', why: FACILITY, call: (f) => lookupCall(f, 'DH-DIS47') },
+      { as: 'ctg.vaccinator', why: FACILITY, call: (f) => lookupCall(f, 'UHC-UPA365') },
+    ],
+    allowed: {
+      as: 'vaccinator',
+      why: 'vaccinator of the facility',
+      call: (f) => lookupCall(f, 'UHC-UPA365'),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/vaccinator/facilities/{id}/pack',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => ({ url: queueUrl(f, 'UHC-UPA365', 'pack') }) },
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: queueUrl(f, 'UHC-UPA365', 'pack') }) },
+      { as: 'auditor', why: ROLE, call: (f) => ({ url: queueUrl(f, 'UHC-UPA365', 'pack') }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: queueUrl(f, 'UHC-UPA365', 'pack') }) },
+      { as: 'manager', why: FACILITY, call: (f) => ({ url: queueUrl(f, 'DH-DIS47', 'pack') }) },
+      { as: 'ctg.vaccinator', why: FACILITY, call: (f) => ({ url: queueUrl(f, 'UHC-UPA365', 'pack') }) },
+    ],
+    allowed: {
+      as: 'vaccinator',
+      why: 'vaccinator of the facility',
+      call: (f) => ({ url: queueUrl(f, 'UHC-UPA365', 'pack') }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/vaccinator/sync',
+    // A record for a facility outside the caller's grants is refused in the answer, record by
+    // record: see "list routes filter to the caller".
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => syncCall(f) },
+      { as: 'helpdesk', why: ROLE, call: (f) => syncCall(f) },
+      { as: 'auditor', why: ROLE, call: (f) => syncCall(f) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => syncCall(f) },
+    ],
+    allowed: {
+      as: 'vaccinator',
+      why: 'vaccinator of the facility',
+      call: (f) => syncCall(f),
+      status: 200,
+      recordedIn: 'dose',
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/people/{id}/doses',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => doseCall(f, 'UHC-UPA365') },
+      { as: 'helpdesk', why: ROLE, call: (f) => doseCall(f, 'UHC-UPA365') },
+      { as: 'auditor', why: ROLE, call: (f) => doseCall(f, 'UHC-UPA365') },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => doseCall(f, 'UHC-UPA365') },
+      { as: 'ctg.admin', why: AREA, call: (f) => doseCall(f, 'UHC-UPA365') },
+      { as: 'vaccinator', why: FACILITY, call: (f) => doseCall(f, 'DH-DIS47') },
+      { as: 'ctg.vaccinator', why: FACILITY, call: (f) => doseCall(f, 'UHC-UPA365') },
+    ],
+    allowed: {
+      as: 'vaccinator',
+      why: 'vaccinator of the facility (a walk-in)',
+      call: (f) => doseCall(f, 'UHC-UPA365'),
+      status: 201,
+      recordedIn: 'dose',
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/people/{id}/doses',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => ({ url: dosesUrl(f) }) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: dosesUrl(f) }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: dosesUrl(f) }) },
+      { as: 'ctg.helper', why: AREA, call: (f) => ({ url: dosesUrl(f) }) },
+      { as: 'ctg.vaccinator', why: FACILITY, call: (f) => ({ url: dosesUrl(f) }) },
+    ],
+    allowed: {
+      as: 'vaccinator',
+      why: 'where the person had a dose',
+      call: (f) => ({ url: dosesUrl(f) }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/people/{id}/doses/{doseId}/corrections',
+    denied: [
+      { as: 'vaccinator', why: `${ROLE} (where the dose was given)`, call: (f) => correctionCall(f) },
+      { as: 'helpdesk', why: ROLE, call: (f) => correctionCall(f) },
+      { as: 'auditor', why: ROLE, call: (f) => correctionCall(f) },
+      { as: 'storekeeper', why: ROLE, call: (f) => correctionCall(f) },
+      { as: 'ctg.admin', why: AREA, call: (f) => correctionCall(f) },
+    ],
+    allowed: {
+      as: 'manager',
+      why: 'supervisor where the dose was given',
+      call: (f) => correctionCall(f),
+      status: 201,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/dose-reviews',
+    // Outside the area it is a 200 without those reviews (a facility asked for by name is refused).
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: () => ({ url: '/api/dose-reviews' }) },
+      { as: 'helpdesk', why: ROLE, call: () => ({ url: '/api/dose-reviews' }) },
+      { as: 'nobody', why: NO_GRANTS, call: () => ({ url: '/api/dose-reviews' }) },
+      {
+        as: 'ctg.admin',
+        why: AREA,
+        call: (f) => ({ url: `/api/dose-reviews?facilityId=${f.facility('DH-DIS47')}` }),
+      },
+      {
+        as: 'manager',
+        why: FACILITY,
+        call: (f) => ({ url: `/api/dose-reviews?facilityId=${f.facility('DH-DIS47')}` }),
+      },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => ({ url: `/api/dose-reviews?facilityId=${f.facility('DH-DIS47')}` }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/dose-reviews/{personId}/{id}/resolve',
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: (f) => resolveCall(f) },
+      { as: 'helpdesk', why: ROLE, call: (f) => resolveCall(f) },
+      { as: 'auditor', why: ROLE, call: (f) => resolveCall(f) },
+      { as: 'ctg.admin', why: AREA, call: (f) => resolveCall(f) },
+      { as: 'manager', why: FACILITY, call: (f) => resolveCall(f) },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => resolveCall(f),
+      status: 200,
+    },
+  },
+
+  // Side effects (AEFI) and officer alerts: a report belongs to the facility of its dose; a serious
+  // one alerts the officers of that facility's district.
+  {
+    method: 'POST',
+    path: '/api/people/{id}/aefi',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => aefiCall(f) },
+      { as: 'auditor', why: ROLE, call: (f) => aefiCall(f) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => aefiCall(f) },
+      { as: 'ctg.helper', why: AREA, call: (f) => aefiCall(f) },
+      { as: 'ctg.admin', why: AREA, call: (f) => aefiCall(f) },
+      { as: 'ctg.vaccinator', why: FACILITY, call: (f) => aefiCall(f) },
+    ],
+    allowed: {
+      as: 'helpdesk',
+      why: 'help desk in Dhaka',
+      call: (f) => aefiCall(f),
+      status: 201,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/aefi',
+    // Outside the area it is a 200 without those reports (a facility asked for by name is refused).
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: () => ({ url: '/api/aefi' }) },
+      { as: 'nobody', why: NO_GRANTS, call: () => ({ url: '/api/aefi' }) },
+      {
+        as: 'ctg.admin',
+        why: AREA,
+        call: (f) => ({ url: `/api/aefi?facilityId=${f.facility('UHC-UPA365')}` }),
+      },
+      {
+        as: 'manager',
+        why: FACILITY,
+        call: (f) => ({ url: `/api/aefi?facilityId=${f.facility('DH-DIS47')}` }),
+      },
+    ],
+    allowed: {
+      as: 'helpdesk',
+      why: 'help desk in Dhaka',
+      call: (f) => ({ url: `/api/aefi?facilityId=${f.facility('UHC-UPA365')}` }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/aefi/lots',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: () => ({ url: '/api/aefi/lots' }) },
+      { as: 'nobody', why: NO_GRANTS, call: () => ({ url: '/api/aefi/lots' }) },
+    ],
+    allowed: {
+      as: 'auditor',
+      why: 'national auditor',
+      call: () => ({ url: '/api/aefi/lots' }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/aefi/{personId}/{id}',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => ({ url: aefiUrl(f) }) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: aefiUrl(f) }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: aefiUrl(f) }) },
+      { as: 'ctg.helper', why: AREA, call: (f) => ({ url: aefiUrl(f) }) },
+      { as: 'ctg.vaccinator', why: FACILITY, call: (f) => ({ url: aefiUrl(f) }) },
+    ],
+    allowed: {
+      as: 'vaccinator',
+      why: 'vaccinator where the dose was given',
+      call: (f) => ({ url: aefiUrl(f) }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/aefi/{personId}/{id}/investigation',
+    denied: [
+      { as: 'manager', why: `${ROLE} (where the dose was given)`, call: (f) => investigationCall(f) },
+      { as: 'vaccinator', why: ROLE, call: (f) => investigationCall(f) },
+      { as: 'helpdesk', why: ROLE, call: (f) => investigationCall(f) },
+      { as: 'auditor', why: ROLE, call: (f) => investigationCall(f) },
+      { as: 'ctg.admin', why: AREA, call: (f) => investigationCall(f) },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => investigationCall(f),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/alerts',
+    // Outside the area it is a 200 without those alerts.
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: () => ({ url: '/api/alerts' }) },
+      { as: 'helpdesk', why: ROLE, call: () => ({ url: '/api/alerts' }) },
+      { as: 'nobody', why: NO_GRANTS, call: () => ({ url: '/api/alerts' }) },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: () => ({ url: '/api/alerts?open=true' }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/alerts/{id}/acknowledge',
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: (f) => ({ url: acknowledgeUrl(f) }) },
+      { as: 'helpdesk', why: ROLE, call: (f) => ({ url: acknowledgeUrl(f) }) },
+      {
+        as: 'auditor',
+        why: `${ROLE} (an auditor changes nothing)`,
+        call: (f) => ({ url: acknowledgeUrl(f, 1) }),
+      },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: acknowledgeUrl(f) }) },
+      {
+        as: 'storekeeper',
+        why: `${FACILITY} (a store below the district)`,
+        call: (f) => ({ url: acknowledgeUrl(f, 2) }),
+      },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'officer of the district',
+      call: (f) => ({ url: acknowledgeUrl(f) }),
+      status: 200,
+    },
+  },
+
+  // Programme-wide switches: every staff member reads them, a national admin changes them.
+  {
+    method: 'GET',
+    path: '/api/programme-settings',
+    denied: [],
+    allowed: {
+      as: 'nobody',
+      why: 'any signed-in staff',
+      call: () => ({ url: '/api/programme-settings' }),
+      status: 200,
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/api/programme-settings',
+    denied: [
+      {
+        as: 'dhaka.admin',
+        why: `${ROLE} (the switches are national)`,
+        call: () => ({ url: '/api/programme-settings', payload: { acceptUnheldLots: true } }),
+      },
+      {
+        as: 'auditor',
+        why: ROLE,
+        call: () => ({ url: '/api/programme-settings', payload: { acceptUnheldLots: true } }),
+      },
+      {
+        as: 'manager',
+        why: ROLE,
+        call: () => ({ url: '/api/programme-settings', payload: { acceptUnheldLots: true } }),
+      },
+      {
+        as: 'nobody',
+        why: NO_GRANTS,
+        call: () => ({ url: '/api/programme-settings', payload: { acceptUnheldLots: true } }),
+      },
+    ],
+    allowed: {
+      as: 'admin',
+      why: 'national admin',
+      // The setting the other tests expect: a lot the facility does not hold is refused.
+      call: () => ({ url: '/api/programme-settings', payload: { acceptUnheldLots: false } }),
+      status: 200,
+    },
+  },
+  // Certificates: read by staff who may see the person (its home area or chosen centre), re-issued
+  // and revoked by staff who may correct the person's record.
+  {
+    method: 'GET',
+    path: '/api/people/{id}/certificates',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => ({ url: certificatesUrl(f) }) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: certificatesUrl(f) }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: certificatesUrl(f) }) },
+      { as: 'ctg.helper', why: AREA, call: (f) => ({ url: certificatesUrl(f) }) },
+      { as: 'ctg.vaccinator', why: FACILITY, call: (f) => ({ url: certificatesUrl(f) }) },
+    ],
+    allowed: {
+      as: 'helpdesk',
+      why: 'help desk in Dhaka',
+      call: (f) => ({ url: certificatesUrl(f) }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/people/{id}/certificates/{certificateId}/pdf',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => ({ url: pdfUrl(f) }) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: pdfUrl(f) }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: pdfUrl(f) }) },
+      { as: 'ctg.helper', why: AREA, call: (f) => ({ url: pdfUrl(f) }) },
+      { as: 'ctg.vaccinator', why: FACILITY, call: (f) => ({ url: pdfUrl(f) }) },
+    ],
+    allowed: {
+      as: 'helpdesk',
+      why: 'help desk in Dhaka',
+      call: (f) => ({ url: pdfUrl(f) }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/people/{id}/certificates/reissue',
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: (f) => reissueCall(f) },
+      { as: 'manager', why: ROLE, call: (f) => reissueCall(f) },
+      { as: 'auditor', why: ROLE, call: (f) => reissueCall(f) },
+      { as: 'storekeeper', why: ROLE, call: (f) => reissueCall(f) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => reissueCall(f) },
+      { as: 'ctg.admin', why: AREA, call: (f) => reissueCall(f) },
+      { as: 'ctg.helper', why: AREA, call: (f) => reissueCall(f) },
+    ],
+    allowed: {
+      as: 'helpdesk',
+      why: 'help desk in Dhaka',
+      call: (f) => reissueCall(f),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/people/{id}/certificates/{certificateId}/revoke',
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: (f) => revokeCall(f) },
+      { as: 'manager', why: ROLE, call: (f) => revokeCall(f) },
+      { as: 'auditor', why: ROLE, call: (f) => revokeCall(f) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => revokeCall(f) },
+      { as: 'ctg.admin', why: AREA, call: (f) => revokeCall(f) },
+      { as: 'ctg.helper', why: AREA, call: (f) => revokeCall(f) },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => revokeCall(f),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/certificates',
+    denied: [
+      { as: 'storekeeper', why: ROLE, call: (f) => ({ url: hcidUrl(f) }) },
+      { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: hcidUrl(f) }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: hcidUrl(f) }) },
+      { as: 'ctg.helper', why: AREA, call: (f) => ({ url: hcidUrl(f) }) },
+      { as: 'ctg.vaccinator', why: FACILITY, call: (f) => ({ url: hcidUrl(f) }) },
+    ],
+    allowed: {
+      as: 'auditor',
+      why: 'national auditor',
+      call: (f) => ({ url: hcidUrl(f) }),
+      status: 200,
+    },
+  },
 ];
 
 /**
@@ -1342,6 +2575,12 @@ const PUBLIC_ROUTES = [
   'POST /api/citizen/otp/verify',
   // Keys that verify the signed token on vaccination cards, for offline checks.
   'GET /api/card-keys',
+  // The coded side-effect symptom list (WHO AEFI categories): reference data, no one's record.
+  'GET /api/aefi/symptoms',
+  // What verifiers anywhere need to check a certificate: the keys, the revocations, a check.
+  'GET /api/public/trust-list',
+  'GET /api/public/revocations',
+  'POST /api/public/verify',
   // Availability: our search and the CoWIN-compatible public API for third-party slot finders.
   'GET /api/public/availability',
   'GET /api/v2/admin/location/states',
@@ -1368,6 +2607,12 @@ const CITIZEN_ROUTES = [
   'GET /api/citizen/people/{id}/appointments/{appointmentId}',
   'POST /api/citizen/people/{id}/appointments/{appointmentId}/reschedule',
   'POST /api/citizen/people/{id}/appointments/{appointmentId}/cancel',
+  'GET /api/citizen/people/{id}/doses',
+  'POST /api/citizen/people/{id}/aefi',
+  'GET /api/citizen/people/{id}/certificates',
+  'GET /api/citizen/people/{id}/certificates/{certificateId}/pdf',
+  'GET /api/citizen/people/{id}/certificates/{certificateId}/shc',
+  'GET /api/citizen/people/{id}/certificates/{certificateId}/fhir',
 ];
 
 const keyOf = (method: string, path: string) => `${method.toUpperCase()} ${path}`;
@@ -1428,7 +2673,17 @@ describe('authorization of every protected route', () => {
     for (const code of ['DIV1', 'DIV6', 'DIS1', 'DIS47', 'UPA1', 'UPA365', 'UPA366'])
       areas.set(code, await areaId(db, code));
     const facilities = new Map<string, number>();
-    for (const code of ['UHC-UPA365', 'UHC-UPA1', 'DH-DIS47', 'DH-DIS1', 'STORE-DIS47', 'STORE-DIV1'])
+    for (const code of [
+      'UHC-UPA365',
+      'UHC-UPA1',
+      'DH-DIS47',
+      'DH-DIS1',
+      'STORE-DIS47',
+      'STORE-DIV1',
+      'STORE-NATIONAL',
+      'STORE-DIV6',
+      'STORE-DIS1',
+    ])
       facilities.set(code, await facilityId(db, code));
     const products = new Map(
       (await db.selectFrom('vaccine_product').select(['id', 'code']).execute()).map((p) => [p.code, p.id]),
@@ -1468,6 +2723,10 @@ describe('authorization of every protected route', () => {
     await create('ctg.admin', MADE_HERE['ctg.admin']!.password, {
       role: 'area_admin',
       areaId: areas.get('DIV1'),
+    });
+    await create('national.storekeeper', MADE_HERE['national.storekeeper']!.password, {
+      role: 'store_keeper',
+      facilityId: facilities.get('STORE-NATIONAL'),
     });
 
     // People of Chattagram, registered by the national admin at a health complex there. The first
@@ -1600,7 +2859,188 @@ describe('authorization of every protected route', () => {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+
+    // Stock, made by the national admin through the API: a lot held all along the Dhaka chain and
+    // in Chattagram, a receipt with a document, allocation plans of the Dhaka district store,
+    // transfers on their way from it, and a vial open at the Savar centre.
+    const adminPost = async (url: string, payload?: Record<string, unknown>, status = 201) => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: admin },
+        ...(payload ? { payload } : {}),
+      });
+      expect(res.statusCode, res.body).toBe(status);
+      return res.json<{ id: number } & Record<string, unknown>>();
+    };
+    const holders = [
+      'STORE-NATIONAL',
+      'STORE-DIV6',
+      'STORE-DIS47',
+      'UHC-UPA365',
+      'DH-DIS47',
+      'STORE-DIV1',
+      'STORE-DIS1',
+    ].map((code) => facilities.get(code)!);
+    const lot = await db
+      .selectFrom('stock_balance as b')
+      .innerJoin('lot as l', 'l.id', 'b.lot_id')
+      .select(['l.id', 'l.product_id'])
+      .where('b.store_id', 'in', holders)
+      .where('b.quantity', '>=', 100)
+      .where('l.expires_on', '>', sessionDate(120))
+      .groupBy(['l.id', 'l.product_id'])
+      .having((eb) => eb.fn.countAll(), '=', holders.length)
+      .orderBy('l.id')
+      .executeTakeFirstOrThrow();
+    const national = facilities.get('STORE-NATIONAL')!;
+    const districtStore = facilities.get('STORE-DIS47')!;
+    const savarCentre = facilities.get('UHC-UPA365')!;
+    const receipt = await adminPost(`/api/stores/${national}/receipts`, {
+      supplier: 'Test Supplier',
+      reference: 'PO-AUTHZ-1',
+      receivedOn: sessionDate(-1),
+      lines: [{ lotId: lot.id, doses: 1000 }],
+      documents: [
+        {
+          fileName: 'delivery-note.pdf',
+          contentType: 'application/pdf',
+          contentBase64: Buffer.from('%PDF-1.4\n%%EOF\n').toString('base64'),
+        },
+      ],
+    });
+    const documentId = (receipt as unknown as { documents: { id: number }[] }).documents[0]!.id;
+    const makePlan = () =>
+      adminPost(`/api/stores/${districtStore}/allocation-plans`, {
+        productId: lot.product_id,
+        totalDoses: 100,
+      });
+    const plans = new Map([
+      ['draft', (await makePlan()).id],
+      ['pending', (await makePlan()).id],
+      ['approved', (await makePlan()).id],
+    ]);
+    await adminPost(`/api/allocation-plans/${plans.get('approved')}/approve`, undefined, 200);
+    const dispatch = (to: number) =>
+      adminPost('/api/transfers', {
+        fromStoreId: districtStore,
+        toStoreId: to,
+        lines: [{ lotId: lot.id, doses: 10 }],
+      });
+    const transfers = new Map([
+      ['centre', (await dispatch(savarCentre)).id],
+      ['hospital', (await dispatch(facilities.get('DH-DIS47')!)).id],
+    ]);
+    const vial = await adminPost(`/api/facilities/${savarCentre}/vials`, { lotId: lot.id });
+
+    // Doses and side effects, for people of Dhaka district registered by the national admin.
+    const dhakaDistrict = (
+      await db.selectFrom('area').select('path').where('code', '=', 'DIS47').executeTakeFirstOrThrow()
+    ).path;
+    // Registered with an address in a union of Dhaka district (the registry matches the person, not
+    // the address).
+    let nthUnion = 0;
+    const registerInDhaka = async () => {
+      const p = pick((q) => !ctgUnions.has(q.areaCode) && aged(18, 59)(q), 'adult living outside Chattagram');
+      const person = await registerAsAdmin(
+        registrationBody(p, await placeUnder(db, dhakaDistrict, nthUnion++)),
+      );
+      expect(person.priorityStatus).toBe('accepted');
+      return person;
+    };
+    const [dosed, corrected, walkIn, synced, printed, toRevoke] = [
+      await registerInDhaka(),
+      await registerInDhaka(),
+      await registerInDhaka(),
+      await registerInDhaka(),
+      await registerInDhaka(),
+      await registerInDhaka(),
+    ];
+    const doseBody = (facility: number, extra: Record<string, unknown> = {}) => ({
+      facilityId: facility,
+      productId: lot.product_id,
+      lotId: lot.id,
+      bodySite: 'left_deltoid',
+      identityCheck: 'registration_number',
+      consent: true,
+      walkIn: true,
+      ...extra,
+    });
+    const firstDose = (await adminPost(`/api/people/${dosed.id}/doses`, doseBody(savarCentre))).id;
+    const toCorrect = (await adminPost(`/api/people/${corrected.id}/doses`, doseBody(savarCentre))).id;
+    for (const p of [printed, toRevoke]) await adminPost(`/api/people/${p.id}/doses`, doseBody(savarCentre));
+    // The same dose recorded again, at the district hospital: it waits for a supervisor.
+    const review = (
+      await adminPost(
+        `/api/people/${dosed.id}/doses`,
+        doseBody(facilities.get('DH-DIS47')!, { doseNumber: 1 }),
+        202,
+      )
+    ).review as { id: number };
+    const symptoms = await t.app.inject({ method: 'GET', url: '/api/aefi/symptoms' });
+    expect(symptoms.statusCode, symptoms.body).toBe(200);
+    const symptom = symptoms
+      .json<{ items: { code: string }[] }>()
+      .items.find((s) => s.code !== 'other')!.code;
+    const seriousReport = () =>
+      adminPost(`/api/people/${dosed.id}/aefi`, {
+        doseId: firstDose,
+        symptoms: [symptom],
+        onsetAt: new Date().toISOString(),
+        severity: 'serious',
+        seriousCriteria: ['hospitalisation'],
+        outcome: 'recovering',
+      });
+    const reports = [await seriousReport(), await seriousReport(), await seriousReport()];
+    const aefi = reports[0]!;
+    const open = await t.app.inject({
+      method: 'GET',
+      url: '/api/alerts?open=true',
+      headers: { authorization: admin },
+    });
+    expect(open.statusCode, open.body).toBe(200);
+    const raised = open.json<{
+      items: { id: number; areaId: number | null; detail: { personId?: number; reportId?: number } }[];
+    }>().items;
+    const alerts = reports.map((r) => {
+      const a = raised.find((x) => x.detail.personId === dosed.id && x.detail.reportId === r.id);
+      expect(a?.areaId, `the alert of report ${r.id}`).toBe(areas.get('DIS47'));
+      return a!.id;
+    }) as [number, number, number];
+    // Certificates are issued by the jobs the doses queued.
+    await settle(t);
+    const certificates = new Map<string, { personId: number; id: number; hcid: string }>();
+    for (const [key, p] of [
+      ['print', printed],
+      ['revoke', toRevoke],
+    ] as const) {
+      const issued = await t.app.inject({
+        method: 'GET',
+        url: `/api/people/${p.id}/certificates`,
+        headers: { authorization: admin },
+      });
+      expect(issued.statusCode, issued.body).toBe(200);
+      const c = issued.json<{ items: { id: number; hcid: string; revoked: boolean }[] }>().items[0];
+      expect(c?.revoked, `the certificate of ${key}`).toBe(false);
+      certificates.set(key, { personId: p.id, id: c!.id, hcid: c!.hcid });
+    }
+
     fixture = {
+      lot: lot.id,
+      stockProduct: lot.product_id,
+      receipt: { id: receipt.id, documentId },
+      plan: get(plans, 'allocation plan'),
+      transfer: get(transfers, 'transfer'),
+      vial: vial.id,
+      dosed: { personId: dosed.id, doseId: firstDose, registrationNumber: dosed.registrationNumber },
+      corrected: { personId: corrected.id, doseId: toCorrect },
+      walkIn: walkIn.id,
+      synced: synced.id,
+      aefi: { personId: dosed.id, id: aefi.id },
+      review: { personId: dosed.id, id: review.id },
+      alerts,
+      symptom,
+      certificate: (key) => certificates.get(key)!,
       scheduleRun: scheduleRun.id,
       session: (key) => sessionIds.get(key)!,
       appointment: { personId: mover.id, id: booked.json<{ id: number }>().id },
@@ -1711,19 +3151,19 @@ describe('authorization of every protected route', () => {
         url: path.replace('{id}', String(fixture.person('ctg').id)),
         ...(method === 'POST' ? { payload: { ...fixture.newcomer() } } : {}),
       };
-      const before = await fingerprint(t.database.db);
+      const before = await fingerprint(t.database.db, WATCHED);
       expectError(await send(method, call, staff), 401, 'invalid_token');
-      expect(await fingerprint(t.database.db), key).toEqual(before);
+      expect(await fingerprint(t.database.db, WATCHED), key).toEqual(before);
     }
     // ... while the citizen's token works there,
     const family = await send('GET', { url: '/api/citizen/people' }, citizen.headers.authorization);
     expect(family.statusCode, family.body).toBe(200);
     // ... and nowhere a staff sign-in is needed.
     for (const route of ROUTES) {
-      const before = await fingerprint(t.database.db);
+      const before = await fingerprint(t.database.db, WATCHED);
       const res = await send(route.method, route.allowed.call(fixture), citizen.headers.authorization);
       expectError(res, 401, 'invalid_token');
-      expect(await fingerprint(t.database.db), keyOf(route.method, route.path)).toEqual(before);
+      expect(await fingerprint(t.database.db, WATCHED), keyOf(route.method, route.path)).toEqual(before);
     }
   });
 
@@ -1734,17 +3174,17 @@ describe('authorization of every protected route', () => {
         async (_as, _why, attempt) => {
           const call = attempt.call(fixture);
           const authorization = await token(attempt.as);
-          const before = await fingerprint(t.database.db);
+          const before = await fingerprint(t.database.db, WATCHED);
           const res = await send(route.method, call, authorization);
           expectError(res, 403, 'forbidden');
-          expect(await fingerprint(t.database.db)).toEqual(before);
+          expect(await fingerprint(t.database.db, WATCHED)).toEqual(before);
         },
       );
     }
 
     it('answers 401 without a valid sign-in, and nothing changes', async () => {
       const call = route.allowed.call(fixture);
-      const before = await fingerprint(t.database.db);
+      const before = await fingerprint(t.database.db, WATCHED);
       expectError(await send(route.method, call), 401, 'not_signed_in');
       expectError(await send(route.method, call, 'Basic YWRtaW46ZG9zZXdpc2UtZGVtbw=='), 401, 'not_signed_in');
       expectError(await send(route.method, call, 'Bearer not-a-token'), 401, 'invalid_token');
@@ -1768,20 +3208,31 @@ describe('authorization of every protected route', () => {
         .setExpirationTime('5m')
         .sign(new TextEncoder().encode(TEST_SECRETS.DOSEWISE_TOKEN_SECRET));
       expectError(await send(route.method, call, `Bearer ${orphan}`), 401, 'session_ended');
-      expect(await fingerprint(t.database.db)).toEqual(before);
+      expect(await fingerprint(t.database.db, WATCHED)).toEqual(before);
     });
 
     it(`${route.allowed.as} (${route.allowed.why}) is allowed`, async () => {
+      await route.allowed.prepare?.(t, fixture);
       const call = route.allowed.call(fixture);
       const authorization = await token(route.allowed.as, route.allowed.freshSession);
-      const before = await fingerprint(t.database.db);
+      const before = await fingerprint(t.database.db, WATCHED);
       const lastAudit = (await latestAudit(t.database.db, 1))[0]?.id ?? 0;
       const res = await send(route.method, call, authorization);
       expect(res.statusCode, res.body).toBe(route.allowed.status);
       if (route.method !== 'GET') {
         // A change was made and recorded, by this actor.
-        expect(await fingerprint(t.database.db)).not.toEqual(before);
+        expect(await fingerprint(t.database.db, WATCHED)).not.toEqual(before);
         const actor = await userId(t.database.db, usernameOf(route.allowed.as));
+        if (route.allowed.recordedIn === 'dose') {
+          const last = await t.database.db
+            .selectFrom('dose')
+            .select(['recorded_by'])
+            .orderBy('recorded_at', 'desc')
+            .orderBy('id', 'desc')
+            .executeTakeFirstOrThrow();
+          expect(last.recorded_by).toBe(actor);
+          return;
+        }
         const written = (await latestAudit(t.database.db, 50)).filter((e) => e.id > lastAudit);
         expect(written.length).toBeGreaterThan(0);
         expect(written.every((e) => e.actor_id === actor)).toBe(true);
@@ -1872,6 +3323,55 @@ describe('authorization of every protected route', () => {
       expect(
         national.json<{ areaId: number | null }[]>().some((e) => e.areaId === fixture.area('DIV1')),
       ).toBe(true);
+    });
+
+    it('a store list by an area admin holds the stores of its area only, not the national store', async () => {
+      const listed = async (actor: Actor) => {
+        const res = await send('GET', { url: '/api/stores?limit=1000' }, await token(actor));
+        expect(res.statusCode, res.body).toBe(200);
+        return res.json<{ items: { facilityId: number }[] }>().items.map((s) => s.facilityId);
+      };
+      const dhaka = await listed('dhaka.admin');
+      expect(dhaka).toEqual(
+        expect.arrayContaining([fixture.facility('STORE-DIV6'), fixture.facility('STORE-DIS47')]),
+      );
+      expect(dhaka).not.toContain(fixture.facility('STORE-DIV1'));
+      expect(dhaka).not.toContain(fixture.facility('STORE-DIS1'));
+      expect(dhaka).not.toContain(fixture.facility('STORE-NATIONAL'));
+      const ctg = await listed('ctg.admin');
+      expect(ctg).toContain(fixture.facility('STORE-DIS1'));
+      expect(ctg).not.toContain(fixture.facility('STORE-DIS47'));
+      expect(await listed('auditor')).toContain(fixture.facility('STORE-NATIONAL'));
+    });
+
+    it('an upload of a dose recorded at a facility outside the grants is refused for that record, and stores nothing', async () => {
+      const before = await fingerprint(t.database.db, WATCHED);
+      const res = await send('POST', syncCall(fixture, 'DH-DIS47'), await token('vaccinator'));
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json<{ results: { status: string; code?: string }[] }>().results).toMatchObject([
+        { status: 'rejected', code: 'forbidden_facility' },
+      ]);
+      expect(await fingerprint(t.database.db, WATCHED)).toEqual(before);
+    });
+
+    it("side-effect reports and officer alerts of Dhaka are listed to Dhaka's officers, not to Chattagram's", async () => {
+      const reports = async (actor: Actor) => {
+        const res = await send('GET', { url: '/api/aefi?limit=500' }, await token(actor));
+        expect(res.statusCode, res.body).toBe(200);
+        return res
+          .json<{ items: { id: number; personId: number }[] }>()
+          .items.filter((r) => r.personId === fixture.aefi.personId)
+          .map((r) => r.id);
+      };
+      expect(await reports('dhaka.admin')).toContain(fixture.aefi.id);
+      expect(await reports('ctg.admin')).toEqual([]);
+      const alerts = async (actor: Actor) => {
+        const res = await send('GET', { url: '/api/alerts?limit=500' }, await token(actor));
+        expect(res.statusCode, res.body).toBe(200);
+        return res.json<{ items: { id: number }[] }>().items.map((a) => a.id);
+      };
+      expect(await alerts('dhaka.admin')).toEqual(expect.arrayContaining(fixture.alerts));
+      expect((await alerts('ctg.admin')).filter((id) => fixture.alerts.includes(id))).toEqual([]);
     });
 
     it('an import by an area admin refuses rows outside its area, row by row, and stores none of them', async () => {

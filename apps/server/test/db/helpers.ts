@@ -65,7 +65,35 @@ export const MUTABLE_TABLES = [
   'notification',
   'job',
 ] as const;
-export type MutableTable = (typeof MUTABLE_TABLES)[number];
+/**
+ * The tables of stores, stock, doses, side effects and certificates, for tests of the routes that
+ * write them (not in MUTABLE_TABLES: most tests touch none of them).
+ */
+export const VACCINATION_TABLES = [
+  'store',
+  'lot',
+  'stock_receipt',
+  'stock_document',
+  'allocation_plan',
+  'allocation_line',
+  'stock_transfer',
+  'stock_transfer_line',
+  'stock_adjustment',
+  'open_vial',
+  'stock_entry',
+  'stock_balance',
+  'programme_setting',
+  'dose',
+  'dose_correction',
+  'dose_review',
+  'aefi_report',
+  'aefi_investigation_event',
+  'officer_alert',
+  'certificate',
+  'certificate_revocation',
+  'certificate_signing_key',
+] as const;
+export type MutableTable = (typeof MUTABLE_TABLES)[number] | (typeof VACCINATION_TABLES)[number];
 
 /**
  * Row count and a hash of every row of each table: equal fingerprints before and after a request

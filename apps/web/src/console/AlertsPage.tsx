@@ -23,13 +23,13 @@ export function AlertsPage() {
     <>
       <h1>{t('console.sections.alerts')}</h1>
       <p className="lead">{t('alerts.intro')}</p>
-      {mayDo(user, 'alert.read') && <OfficerAlerts />}
+      {mayDo(user, 'alert.read') && <OfficerAlerts mayAcknowledge={mayDo(user, 'alert.acknowledge')} />}
       {mayDo(user, 'stock.read') && <StockAlerts />}
     </>
   );
 }
 
-function OfficerAlerts() {
+function OfficerAlerts({ mayAcknowledge }: { mayAcknowledge: boolean }) {
   const { t } = useTranslation();
   const f = useFormat();
   const queryClient = useQueryClient();
@@ -82,7 +82,7 @@ function OfficerAlerts() {
                         <span className="muted">
                           {a.acknowledgedBy} · {f.dateTime(a.acknowledgedAt)}
                         </span>
-                      ) : (
+                      ) : mayAcknowledge ? (
                         <button
                           type="button"
                           className="button secondary small"
@@ -91,7 +91,7 @@ function OfficerAlerts() {
                         >
                           {t('alerts.acknowledge')}
                         </button>
-                      )}
+                      ) : null}
                     </td>
                   </tr>
                 );

@@ -30,7 +30,8 @@ const POLICY: Record<
   | 'aefi.investigate'
   | 'alert.read'
   | 'programme.write'
-  | 'person.correct',
+  | 'person.correct'
+  | 'alert.acknowledge',
   readonly Role[]
 > = {
   'session.read': ['national_admin', 'area_admin', 'facility_manager', 'vaccinator', 'auditor', 'help_desk'],
@@ -55,6 +56,7 @@ const POLICY: Record<
   'alert.read': ['national_admin', 'area_admin', 'facility_manager', 'store_keeper', 'auditor'],
   'programme.write': ['national_admin'],
   'person.correct': ['national_admin', 'area_admin', 'help_desk'],
+  'alert.acknowledge': ['national_admin', 'area_admin'],
 };
 
 export type Action = keyof typeof POLICY;
