@@ -4,93 +4,9 @@ import { testApp, TEST_SECRETS, type TestContext } from '../support/app.ts';
 import { bulkPeople, type BulkPerson } from '../support/bulk-people.ts';
 import { facilityOfUser } from '../support/citizen.ts';
 import { productId } from '../support/sessions.ts';
-import { todayIn } from '../../src/registration/calendar.ts';
 import type { Db } from '../../src/db/database.ts';
 import { expectError } from './helpers.ts';
-
-// ---------------------------------------------------------------------------------------------
-// Stock and appointments written straight into the tables, as the stock and scheduling modules keep them.
-
-const today = () => todayIn('Asia/Dhaka');
-
-async function storeFor(db: Db, facilityId: number): Promise<void> {
-  const national = await db
-    .selectFrom('store')
-    .select('facility_id')
-    .where('level', '=', 'national')
-    .executeTakeFirst();
-  let nationalId = national?.facility_id;
-  if (!nationalId) {
-    const f = await db
-      .selectFrom('facility')
-      .select('id')
-      .where('type', '=', 'store')
-      .where('id', '<>', facilityId)
-      .orderBy('id')
-      .executeTakeFirstOrThrow();
-    await db
-      .insertInto('store')
-      .values({ facility_id: f.id, level: 'national', parent_facility_id: null })
-      .execute();
-    nationalId = f.id;
-  }
-  if (nationalId === facilityId) return;
-  await db
-    .insertInto('store')
-    .values({ facility_id: facilityId, level: 'facility', parent_facility_id: nationalId })
-    .onConflict((oc) => oc.column('facility_id').doNothing())
-    .execute();
-}
-
-let lotSeq = 0;
-async function lotAt(
-  db: Db,
-  o: {
-    facilityId: number | null;
-    productCode: string;
-    doses?: number;
-    expiresOn?: string;
-    dosesPerVial?: number;
-  },
-): Promise<number> {
-  const product = await productId(db, o.productCode);
-  const lot = await db
-    .insertInto('lot')
-    .values({
-      product_id: product,
-      lot_number: `T${process.pid}-${Date.now() % 100000}-${++lotSeq}`,
-      manufacturer: 'Test Manufacturer',
-      expires_on: o.expiresOn ?? addDays(today(), 200),
-      doses_per_vial: o.dosesPerVial ?? 6,
-      created_by: null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  if (o.facilityId !== null && (o.doses ?? 60) > 0) {
-    await storeFor(db, o.facilityId);
-    await db
-      .insertInto('stock_entry')
-      .values({
-        lot_id: lot.id,
-        quantity: o.doses ?? 60,
-        from_party: 'supplier',
-        to_store_id: o.facilityId,
-        kind: 'receipt',
-      })
-      .execute();
-  }
-  return lot.id;
-}
-
-async function balance(db: Db, storeId: number, lotId: number): Promise<number> {
-  const r = await db
-    .selectFrom('stock_balance')
-    .select('quantity')
-    .where('store_id', '=', storeId)
-    .where('lot_id', '=', lotId)
-    .executeTakeFirst();
-  return r?.quantity ?? 0;
-}
+import { today, lotAt, balance } from '../support/vaccination.ts';
 
 describe('dose corrections and reviews', () => {
   let t: TestContext;
