@@ -79,7 +79,8 @@ export const CARD_QR_BOX = {
   quietModules: QR_QUIET_MODULES,
 } as const;
 
-type Bilingual = readonly [en: string, bn: string];
+/** A label in English and in Bengali. */
+export type Bilingual = readonly [en: string, bn: string];
 
 const T = {
   programme: ['National COVID-19 Vaccination Programme', 'জাতীয় কোভিড-১৯ টিকাদান কর্মসূচি'],
@@ -109,13 +110,14 @@ const T = {
   ],
 } as const satisfies Record<string, Bilingual>;
 
-const GENDERS: Record<Gender, Bilingual> = {
+/** Printed names of genders and identity documents, shared by the card and the certificate. */
+export const GENDERS: Record<Gender, Bilingual> = {
   female: ['Female', 'মহিলা'],
   male: ['Male', 'পুরুষ'],
   third_gender: ['Third gender', 'তৃতীয় লিঙ্গ'],
 };
 
-const ID_TYPES: Record<IdType, Bilingual> = {
+export const ID_TYPES: Record<IdType, Bilingual> = {
   nid: ['National ID', 'জাতীয় পরিচয়পত্র'],
   birth_registration: ['Birth registration', 'জন্ম নিবন্ধন'],
   passport: ['Passport', 'পাসপোর্ট'],

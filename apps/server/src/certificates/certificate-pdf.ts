@@ -18,9 +18,9 @@
  */
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
-import { printedDate } from '../cards/card-pdf.ts';
+import { GENDERS, ID_TYPES, printedDate, type Bilingual } from '../cards/card-pdf.ts';
 import { drawLine, registerCardFonts, type LineStyle } from '../cards/card-text.ts';
-import type { CertificateStatus, Gender, IdType } from '../db/schema.ts';
+import type { CertificateStatus } from '../db/schema.ts';
 import type { PrintedDetails } from './content.ts';
 
 export interface PrintableCertificate {
@@ -35,8 +35,6 @@ export interface PrintableCertificate {
   verifyUrl: string;
   qr: { native: string; euDcc: string; shc: string[] };
 }
-
-type Bilingual = readonly [en: string, bn: string];
 
 const T = {
   programme: ['National COVID-19 Vaccination Programme', 'জাতীয় কোভিড-১৯ টিকাদান কর্মসূচি'],
@@ -75,18 +73,6 @@ const STATUS: Record<CertificateStatus, Bilingual> = {
   provisional: ['Partially vaccinated (provisional)', 'আংশিক টিকাপ্রাপ্ত (অস্থায়ী)'],
   complete: ['Fully vaccinated (primary series complete)', 'পূর্ণ টিকাপ্রাপ্ত (প্রাথমিক ডোজ সম্পন্ন)'],
   booster: ['Booster dose received', 'বুস্টার ডোজ প্রাপ্ত'],
-};
-
-const GENDERS: Record<Gender, Bilingual> = {
-  female: ['Female', 'মহিলা'],
-  male: ['Male', 'পুরুষ'],
-  third_gender: ['Third gender', 'তৃতীয় লিঙ্গ'],
-};
-
-const ID_TYPES: Record<IdType, Bilingual> = {
-  nid: ['National ID', 'জাতীয় পরিচয়পত্র'],
-  birth_registration: ['Birth registration', 'জন্ম নিবন্ধন'],
-  passport: ['Passport', 'পাসপোর্ট'],
 };
 
 const MM = 72 / 25.4;
