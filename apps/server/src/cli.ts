@@ -14,6 +14,10 @@ const HELP = `dosewise <command> [options]
                                  run the auto-scheduler now (the whole country, or one area) and print its summary
   stock-check                    prove that every stock balance equals the ledger, none is negative and every
                                  transfer's doses in transit add up; exit code 1 when anything differs
+  rollup-rebuild                 recompute every report rollup from the facts (in one transaction; reports keep
+                                 answering from the old figures until it commits)
+  rollup-check                   prove that the report rollups equal a direct count over the facts; exit code 1
+                                 when anything differs
   bench <scenario> [--db postgres|pglite] [--seconds N] [--connections N]
                                  run a benchmark scenario (see docs/benchmarks.md)
   nid-sim                        run the national ID registry simulator (demo; SEED_PEOPLE, SEED_RANDOM, NID_SIM_PORT)
@@ -92,6 +96,28 @@ async function main(argv: string[]) {
         const report = await stockCheck(database.db);
         console.log(formatStockCheck(report));
         process.exitCode = report.ok ? 0 : 1;
+      } finally {
+        await database.close();
+      }
+      return;
+    }
+    case 'rollup-rebuild':
+    case 'rollup-check': {
+      const config = loadConfig();
+      const database = await connect(config);
+      try {
+        const rollups = await import('./reports/rollups.ts');
+        const settings = { timeZone: config.TIME_ZONE };
+        if (command === 'rollup-rebuild') {
+          const r = await rollups.rebuildRollups(database, settings);
+          for (const [table, n] of Object.entries(r.rows))
+            console.log(`${table.padEnd(24)} ${String(n).padStart(10)} rows`);
+          console.log(`rollups rebuilt from the facts in ${(r.ms / 1000).toFixed(1)} s`);
+        } else {
+          const report = await rollups.checkRollups(database, settings);
+          console.log(rollups.formatRollupCheck(report));
+          process.exitCode = report.ok ? 0 : 1;
+        }
       } finally {
         await database.close();
       }

@@ -181,6 +181,21 @@ export const ConfigSchema = Type.Object({
     10,
   ),
   SYNC_BATCH_MAX: IntString('The most offline records one upload may carry.', 500, 1),
+  ROLLUP_INTERVAL_MS: IntString(
+    'How often (milliseconds) the report rollups take in the facts recorded since their last pass.',
+    1000,
+    50,
+  ),
+  PUBLIC_DASHBOARD_REFRESH_S: IntString(
+    'How often (seconds) the public dashboard is recomputed; readers in between get the cached figures.',
+    5,
+    1,
+  ),
+  REPORT_SUPPRESS_BELOW: IntString(
+    'Public figures smaller than this (but above zero) are shown as suppressed, so nobody can be singled out.',
+    10,
+    1,
+  ),
   PEOPLE_PER_PHONE: IntString('People one phone number may register (self and family).', 4, 1),
   REGISTRATION_NUMBER_PREFIX: Type.String({
     pattern: '^[A-Z]{2,4}$',

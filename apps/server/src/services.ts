@@ -29,6 +29,7 @@ import { createStockModule } from './stock/module.ts';
 import { ensureStores } from './stock/stores.ts';
 import { createVaccinationModule } from './vaccination/module.ts';
 import { createCertificatesModule } from './certificates/module.ts';
+import { createReportsModule } from './reports/module.ts';
 
 /**
  * The composition root: every service is made here from the configuration and the database, with
@@ -173,6 +174,7 @@ export async function createServices(
   const stock = createStockModule({ config, database });
   const vaccination = createVaccinationModule({ config, database, vault, prepareMessage, cardKeys });
   const certificates = createCertificatesModule({ config, database, vault });
+  const reports = createReportsModule({ config, database });
 
   const smsProvider = () =>
     createSmsProvider(
@@ -235,6 +237,7 @@ export async function createServices(
         ...stock.jobHandlers,
         ...vaccination.jobHandlers,
         ...certificates.jobHandlers,
+        ...reports.jobHandlers,
       },
       settings: { ...DEFAULT_JOB_RUNNER_SETTINGS, ...overrides },
       log,
@@ -259,6 +262,7 @@ export async function createServices(
       ...stock.startWorkers(log, overrides),
       ...vaccination.startWorkers(log, overrides),
       ...certificates.startWorkers(log, overrides),
+      ...reports.startWorkers(log, overrides),
     ];
     return {
       async drain() {
@@ -296,6 +300,7 @@ export async function createServices(
     stock,
     vaccination,
     certificates,
+    reports,
     registry,
     startWorkers,
     nudgeSms,

@@ -715,6 +715,115 @@ export interface DB {
   certificate_signing_key: CertificateSigningKeyTable;
   certificate: CertificateTable;
   certificate_revocation: CertificateRevocationTable;
+  rollup_registration: RollupRegistrationTable;
+  rollup_appointment: RollupAppointmentTable;
+  rollup_dose: RollupDoseTable;
+  rollup_stock: RollupStockTable;
+  cube_dose_area: CubeDoseAreaTable;
+  cube_dose_trend: CubeDoseTrendTable;
+  cube_registration_area: CubeRegistrationAreaTable;
+  cube_registration_trend: CubeRegistrationTrendTable;
+  cube_appointment_area: CubeAppointmentAreaTable;
+  cube_facility_day: CubeFacilityDayTable;
+  cube_vaccinator_day: CubeVaccinatorDayTable;
+  cube_lot: CubeLotTable;
+  population: PopulationTable;
+  cube_population: CubePopulationTable;
+  rollup_state: RollupStateTable;
+}
+
+/** Report rollups and cubes (migrations/0009_reports.sql); dates are 'YYYY-MM-DD' strings. */
+type AppointmentMeasures = { booked: number; attended: number; missed: number; cancelled: number };
+type PersonKey = { age_band: number; gender: Gender; group_id: number };
+
+export type RollupRegistrationTable = PersonKey & { day: string; area_id: number; people: number };
+export type RollupAppointmentTable = PersonKey &
+  AppointmentMeasures & {
+    day: string;
+    area_id: number;
+    facility_id: number;
+    product_id: number;
+    dose_number: number;
+  };
+export type RollupDoseTable = PersonKey & {
+  day: string;
+  area_id: number;
+  /** 0: not given at a facility on record */
+  facility_id: number;
+  product_id: number;
+  dose_number: number;
+  doses: number;
+};
+export interface RollupStockTable {
+  day: string;
+  store_id: number;
+  product_id: number;
+  kind: string;
+  /** 'store' or the outside party on the other side */
+  party: string;
+  doses_in: number;
+  doses_out: number;
+}
+export type CubeDoseAreaTable = PersonKey & {
+  area_id: number;
+  product_id: number;
+  dose_number: number;
+  doses: number;
+};
+export interface CubeDoseTrendTable {
+  area_id: number;
+  day: string;
+  product_id: number;
+  dose_number: number;
+  doses: number;
+}
+export type CubeRegistrationAreaTable = PersonKey & { area_id: number; people: number };
+export interface CubeRegistrationTrendTable {
+  area_id: number;
+  day: string;
+  people: number;
+}
+export type CubeAppointmentAreaTable = AppointmentMeasures & {
+  area_id: number;
+  product_id: number;
+  dose_number: number;
+};
+export type CubeFacilityDayTable = AppointmentMeasures & {
+  facility_id: number;
+  day: string;
+  sessions: number;
+  capacity: number;
+  doses: number;
+};
+export interface CubeVaccinatorDayTable {
+  facility_id: number;
+  day: string;
+  staff_id: number;
+  doses: number;
+}
+export interface CubeLotTable {
+  facility_id: number;
+  lot_id: number;
+  doses: number;
+}
+export interface PopulationTable {
+  area_id: number;
+  age_band: number;
+  gender: Gender;
+  people: number;
+  updated_by: number | null;
+  updated_at: Generated<Date>;
+}
+export interface CubePopulationTable {
+  area_id: number;
+  age_band: number;
+  gender: Gender;
+  people: number;
+}
+export interface RollupStateTable {
+  id: Generated<boolean>;
+  applied_at: Date | null;
+  rebuilt_at: Date | null;
 }
 
 export type CertificateKeyKind = 'csca' | 'dsc' | 'shc';

@@ -279,6 +279,7 @@ function registerApi(app: App, { config, database }: AppOptions, services: Servi
   services.stock.registerRoutes(app, { reference });
   services.vaccination.registerRoutes(app, { reference, registration: services.registration });
   services.certificates.registerRoutes(app, { reference, registration: services.registration });
+  services.reports.registerRoutes(app, { reference });
 }
 
 async function registerStaticWeb(app: App): Promise<boolean> {

@@ -1,0 +1,48 @@
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import type { App } from '../http/types.ts';
+import { startPoller, type Worker, type WorkerLog } from '../jobs/poller.ts';
+import type { ReferenceService } from '../reference/service.ts';
+import { applyDeltas, rebuildRollups, rollupsBuilt } from './rollups.ts';
+
+export { applyDeltas, rebuildRollups, checkRollups, formatRollupCheck, rollupLagSeconds } from './rollups.ts';
+
+/**
+ * Reports: the rollups kept as facts arrive, population denominators, the officers' reports and
+ * the public dashboard. Made once by the composition root (services.ts).
+ */
+export function createReportsModule(deps: { config: Config; database: Database }) {
+  const { config, database } = deps;
+  const rollupSettings = { timeZone: config.TIME_ZONE };
+  return {
+    rollupSettings,
+    registerRoutes(app: App, routeDeps: { reference: ReferenceService }) {
+      void app;
+      void routeDeps;
+    },
+    jobHandlers: {} as Record<string, (payload: Record<string, unknown>) => Promise<void>>,
+    /** Adds the facts recorded since the last pass into the rollups (building them the first time). */
+    startWorkers(log: WorkerLog, overrides: { pollMs?: number } = {}): Worker[] {
+      let built = false;
+      return [
+        startPoller({
+          name: 'rollups',
+          pollMs: overrides.pollMs ?? config.ROLLUP_INTERVAL_MS,
+          runBatch: async () => {
+            if (!built) {
+              if (!(await rollupsBuilt(database.db))) {
+                const r = await rebuildRollups(database, rollupSettings);
+                log.info({ worker: 'rollups', ms: r.ms, rows: r.rows }, 'rollups built from the facts');
+              }
+              built = true;
+            }
+            return applyDeltas(database, rollupSettings);
+          },
+          log,
+        }),
+      ];
+    },
+  };
+}
+
+export type ReportsModule = ReturnType<typeof createReportsModule>;
