@@ -346,6 +346,12 @@ function stored(table: string, t: Target): string {
   return `select ${cols} from ${table} where ${t.measures.map((m) => `${m} <> 0`).join(' or ')}`;
 }
 
+/** What `table` should hold, without all-zero rows. */
+function wanted(t: Target): string {
+  const cols = [...t.key.split(', '), ...t.measures].join(', ');
+  return `select * from (${t.query}) as w(${cols}) where ${t.measures.map((m) => `${m} <> 0`).join(' or ')}`;
+}
+
 async function withRollupLock<T>(
   database: Pick<Database, 'pool'>,
   isolation: 'repeatable read',
@@ -400,7 +406,7 @@ export async function rebuildRollups(
       for (const [table, q] of [...Object.entries(fine), ...Object.entries(cubes)] as [string, Target][]) {
         await client.query(`delete from ${table}`);
         const res = await client.query(
-          `insert into ${table} (${q.key}, ${q.measures.join(', ')}) ${q.query}`,
+          `insert into ${table} (${q.key}, ${q.measures.join(', ')}) ${wanted(q)}`,
         );
         out[table] = res.rowCount ?? 0;
       }
@@ -444,7 +450,7 @@ export async function checkRollups(
       const tables: RollupCheck['tables'] = [];
       for (const [table, q] of [...Object.entries(fine), ...Object.entries(cubes)] as [string, Target][]) {
         const have = stored(table, q);
-        const want = `select * from (${q.query}) w`;
+        const want = wanted(q);
         const diff = await client.query(
           `select 'stored' as side, * from ((${have}) except all (${want})) a
            union all
