@@ -451,7 +451,7 @@ export async function checkRollups(
       for (const [table, q] of [...Object.entries(fine), ...Object.entries(cubes)] as [string, Target][]) {
         const have = stored(table, q);
         const want = wanted(q);
-        const diff = await client.query(
+        const diff = await client.query<Record<string, unknown>>(
           `select 'stored' as side, * from ((${have}) except all (${want})) a
            union all
            select 'facts', * from ((${want}) except all (${have})) b

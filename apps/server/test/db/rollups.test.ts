@@ -15,7 +15,7 @@ import { testApp, TEST_SECRETS, type TestContext } from '../support/app.ts';
 import { bulkPeople, type BulkPerson } from '../support/bulk-people.ts';
 import { facilityOfUser } from '../support/citizen.ts';
 import { productId } from '../support/sessions.ts';
-import { appointmentToday, lotAt, priorDose, today } from '../support/vaccination.ts';
+import { appointmentToday, lotAt, priorDose } from '../support/vaccination.ts';
 
 /**
  * The report rollups equal a direct count over the facts, whatever happens and in whatever order:
