@@ -18,12 +18,12 @@
 -- people living in an area); facility reports follow the facility's area.
 
 -- The age bands reports use (lower bounds, years). Population denominators use the same bands.
+-- One expression, so the planner inlines it into the queries that group by it.
 create function report_age_band(date_of_birth date, on_day date) returns smallint
 language sql immutable parallel safe as $$
-  select case
-    when a >= 80 then 80 when a >= 70 then 70 when a >= 60 then 60 when a >= 50 then 50
-    when a >= 40 then 40 when a >= 30 then 30 when a >= 18 then 18 when a >= 12 then 12 else 0 end::smallint
-  from (select extract(year from age(on_day::timestamp, date_of_birth::timestamp))::integer as a) x
+  select (array[0, 12, 18, 30, 40, 50, 60, 70, 80]::smallint[])[greatest(1, width_bucket(
+    extract(year from age(on_day::timestamp, date_of_birth::timestamp))::integer,
+    array[0, 12, 18, 30, 40, 50, 60, 70, 80]))]
 $$;
 
 -- Unordered and unkeyed: writers only append, the worker deletes what it has applied.
@@ -51,8 +51,9 @@ create table rollup_delta (
   direction text,
   party text,
   n integer not null,
-  -- session: slot capacity.
+  -- session: slot capacity, and the session's length in minutes.
   n2 integer not null default 0,
+  n3 integer not null default 0,
   created_at timestamptz not null default statement_timestamp()
 );
 
@@ -107,8 +108,10 @@ create table rollup_stock (
   doses_out bigint not null default 0,
   primary key (day, store_id, product_id, kind, party)
 );
+-- A store's recent use (days of supply, wastage) without reading every other store's days.
+create index rollup_stock_store_idx on rollup_stock (store_id, day) include (product_id, kind, party, doses_in, doses_out);
 
--- Cubes.
+-- Cubes. Area cubes also hold a row for the whole country, area_id 0.
 create table cube_dose_area (
   area_id bigint not null,
   product_id bigint not null,
@@ -156,12 +159,16 @@ create table cube_appointment_area (
   primary key (area_id, product_id, dose_number)
 );
 
--- Per facility and day: sessions held (not cancelled), their capacity, appointments by status, doses.
+-- Per facility and day: sessions held (not cancelled), their capacity and minutes, appointments by
+-- status, doses, and how many vaccinators recorded doses (doses per vaccinator-hour divides by
+-- vaccinators x session minutes, day by day).
 create table cube_facility_day (
   facility_id bigint not null,
   day date not null,
   sessions integer not null default 0,
   capacity integer not null default 0,
+  session_minutes integer not null default 0,
+  vaccinators integer not null default 0,
   booked integer not null default 0,
   attended integer not null default 0,
   missed integer not null default 0,
@@ -382,17 +389,17 @@ create trigger rollup_stock_entry_added after insert on stock_entry
   referencing new table as new_entries for each statement execute function rollup_stock_entry_added();
 
 -- Sessions held and their capacity: a session counts unless cancelled, with its slots' capacity.
+-- A new session has no slots of its own yet (or gets them in the same statement): the slots'
+-- trigger counts their capacity. A session is deleted only after its slots, whose trigger took it off.
 create function rollup_session_rows() returns trigger language plpgsql as $$
 begin
   if tg_op = 'DELETE' then
-    insert into rollup_delta (fact, day, facility_id, n, n2)
-    select 'session', o.session_date, o.facility_id, -1,
-           -coalesce((select sum(s.capacity) from session_slot s where s.session_id = o.id), 0)
+    insert into rollup_delta (fact, day, facility_id, n, n3)
+    select 'session', o.session_date, o.facility_id, -1, -(extract(epoch from o.ends_at - o.starts_at) / 60)::integer
     from old_rows o where o.status <> 'cancelled';
   else
-    insert into rollup_delta (fact, day, facility_id, n, n2)
-    select 'session', v.session_date, v.facility_id, 1,
-           coalesce((select sum(s.capacity) from session_slot s where s.session_id = v.id), 0)
+    insert into rollup_delta (fact, day, facility_id, n, n3)
+    select 'session', v.session_date, v.facility_id, 1, (extract(epoch from v.ends_at - v.starts_at) / 60)::integer
     from new_rows v where v.status <> 'cancelled';
   end if;
   return null;
@@ -403,10 +410,14 @@ declare
   cap integer := coalesce((select sum(s.capacity) from session_slot s where s.session_id = new.id), 0);
 begin
   if old.status <> 'cancelled' then
-    insert into rollup_delta (fact, day, facility_id, n, n2) values ('session', old.session_date, old.facility_id, -1, -cap);
+    insert into rollup_delta (fact, day, facility_id, n, n2, n3)
+    values ('session', old.session_date, old.facility_id, -1, -cap,
+            -(extract(epoch from old.ends_at - old.starts_at) / 60)::integer);
   end if;
   if new.status <> 'cancelled' then
-    insert into rollup_delta (fact, day, facility_id, n, n2) values ('session', new.session_date, new.facility_id, 1, cap);
+    insert into rollup_delta (fact, day, facility_id, n, n2, n3)
+    values ('session', new.session_date, new.facility_id, 1, cap,
+            (extract(epoch from new.ends_at - new.starts_at) / 60)::integer);
   end if;
   return null;
 end $$;
@@ -417,7 +428,8 @@ create trigger rollup_session_deleted after delete on vaccination_session
   referencing old table as old_rows for each statement execute function rollup_session_rows();
 create trigger rollup_session_updated after update on vaccination_session for each row
   when ((old.status = 'cancelled') <> (new.status = 'cancelled')
-        or (old.session_date, old.facility_id) is distinct from (new.session_date, new.facility_id))
+        or (old.session_date, old.facility_id, old.starts_at, old.ends_at)
+           is distinct from (new.session_date, new.facility_id, new.starts_at, new.ends_at))
   execute function rollup_session_updated();
 
 create function rollup_slot_rows() returns trigger language plpgsql as $$

@@ -45,6 +45,7 @@ export const ACTIONS = [
   'alert.read',
   'alert.acknowledge',
   'programme.write',
+  'report.read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -78,6 +79,7 @@ const POLICY: Record<Role, readonly Action[]> = {
     'aefi.investigate',
     'alert.read',
     'alert.acknowledge',
+    'report.read',
   ],
   facility_manager: [
     ...READS,
@@ -98,6 +100,7 @@ const POLICY: Record<Role, readonly Action[]> = {
     'aefi.read',
     'aefi.write',
     'alert.read',
+    'report.read',
   ],
   vaccinator: [
     ...READS,
@@ -122,6 +125,7 @@ const POLICY: Record<Role, readonly Action[]> = {
     'stock.read',
     'aefi.read',
     'alert.read',
+    'report.read',
   ],
   help_desk: [
     ...READS,

@@ -4,6 +4,10 @@ import type { App } from '../http/types.ts';
 import { startPoller, type Worker, type WorkerLog } from '../jobs/poller.ts';
 import type { ReferenceService } from '../reference/service.ts';
 import { applyDeltas, rebuildRollups, rollupsBuilt } from './rollups.ts';
+import { populationService } from './population.ts';
+import { publicDashboard } from './public-dashboard.ts';
+import { reportRoutes } from './routes.ts';
+import { reportService } from './service.ts';
 
 export { applyDeltas, rebuildRollups, checkRollups, formatRollupCheck, rollupLagSeconds } from './rollups.ts';
 
@@ -17,8 +21,25 @@ export function createReportsModule(deps: { config: Config; database: Database }
   return {
     rollupSettings,
     registerRoutes(app: App, routeDeps: { reference: ReferenceService }) {
-      void app;
       void routeDeps;
+      reportRoutes(app, {
+        reports: reportService({
+          db: database.db,
+          read: database.read,
+          settings: { timeZone: config.TIME_ZONE },
+        }),
+        populations: populationService({ db: database.db, read: database.read }),
+        dashboard: publicDashboard({
+          read: database.read,
+          settings: {
+            timeZone: config.TIME_ZONE,
+            refreshSeconds: config.PUBLIC_DASHBOARD_REFRESH_S,
+            suppressBelow: config.REPORT_SUPPRESS_BELOW,
+          },
+        }),
+        importBodyLimit: config.IMPORT_BODY_LIMIT_BYTES,
+        publicPerIpMinute: config.SEARCH_PER_IP_MINUTE,
+      });
     },
     jobHandlers: {} as Record<string, (payload: Record<string, unknown>) => Promise<void>>,
     /** Adds the facts recorded since the last pass into the rollups (building them the first time). */

@@ -12,8 +12,11 @@ import type { Database, Queryable } from '../db/database.ts';
 /** One key for the appliers, the rebuild and the check: only one of them works at a time. */
 const ROLLUP_LOCK = 740_921_001;
 
-/** Ancestor ids (the area itself included) from its materialised path '/3/41/392/'. */
-const ANCESTORS = `unnest(string_to_array(trim(both '/' from x.path), '/')::bigint[])`;
+/**
+ * The cube rows an area's figures go into: the whole country (0) and every area on its
+ * materialised path '/3/41/392/' (the area itself included).
+ */
+const ANCESTORS = `unnest(array[0]::bigint[] || string_to_array(trim(both '/' from x.path), '/')::bigint[])`;
 
 const dayOf = (column: string, tz: string) => `(${column} at time zone ${literal(tz)})::date`;
 
@@ -74,7 +77,10 @@ function applyStatements(tz: string, limit: number): string[] {
       group by 1, 2 having sum(n) <> 0
       on conflict (facility_id, lot_id) do update set doses = r.doses + excluded.doses
     )
-    select count(*)::integer as n from d`;
+    select count(*)::integer as n,
+           array_agg(distinct coalesce(facility_id, 0)::text || ' ' || day::text)
+             filter (where recorded_by is not null) as touched
+    from d`;
   const appointment = `
     with d as (${take('appointment', 'day, date_of_birth, area_id, facility_id, product_id, dose_number, gender, group_id, status, n')}),
     g as (
@@ -148,12 +154,14 @@ function applyStatements(tz: string, limit: number): string[] {
     )
     select count(*)::integer as n from d`;
   const session = `
-    with d as (${take('session', 'day, facility_id, n, n2')}),
+    with d as (${take('session', 'day, facility_id, n, n2, n3')}),
     c1 as (
-      insert into cube_facility_day as r (facility_id, day, sessions, capacity)
-      select facility_id, day, sum(n), sum(n2) from d group by 1, 2 having sum(n) <> 0 or sum(n2) <> 0
+      insert into cube_facility_day as r (facility_id, day, sessions, capacity, session_minutes)
+      select facility_id, day, sum(n), sum(n2), sum(n3) from d group by 1, 2
+      having sum(n) <> 0 or sum(n2) <> 0 or sum(n3) <> 0
       on conflict (facility_id, day)
-      do update set sessions = r.sessions + excluded.sessions, capacity = r.capacity + excluded.capacity
+      do update set sessions = r.sessions + excluded.sessions, capacity = r.capacity + excluded.capacity,
+                    session_minutes = r.session_minutes + excluded.session_minutes
     )
     select count(*)::integer as n from d`;
   return [dose, appointment, registration, stock, session];
@@ -167,11 +175,27 @@ export interface RollupSettings {
 
 type Client = pg.PoolClient;
 
+/**
+ * How many vaccinators recorded doses at each facility on each day touched: not a sum of deltas,
+ * so counted again from the vaccinator cube for just those days.
+ */
+const VACCINATORS = `
+  insert into cube_facility_day as r (facility_id, day, vaccinators)
+  select t.facility_id, t.day,
+         (select count(*) from cube_vaccinator_day v
+          where v.facility_id = t.facility_id and v.day = t.day and v.doses <> 0)
+  from (select split_part(k, ' ', 1)::bigint as facility_id, split_part(k, ' ', 2)::date as day
+        from unnest($1::text[]) as k) t
+  where t.facility_id <> 0
+  on conflict (facility_id, day) do update set vaccinators = excluded.vaccinators`;
+
 async function applyWith(client: Client, settings: RollupSettings): Promise<number> {
   let total = 0;
   for (const text of applyStatements(settings.timeZone, settings.batch ?? 20_000)) {
-    const res = await client.query<{ n: number }>(text);
+    const res = await client.query<{ n: number; touched?: string[] | null }>(text);
     total += res.rows[0]?.n ?? 0;
+    const touched = res.rows[0]?.touched;
+    if (touched?.length) await client.query(VACCINATORS, [touched]);
   }
   return total;
 }
@@ -307,19 +331,34 @@ function expected(tz: string) {
     },
     cube_facility_day: {
       key: 'facility_id, day',
-      measures: ['sessions', 'capacity', 'booked', 'attended', 'missed', 'cancelled', 'doses'],
+      measures: [
+        'sessions',
+        'capacity',
+        'session_minutes',
+        'vaccinators',
+        'booked',
+        'attended',
+        'missed',
+        'cancelled',
+        'doses',
+      ],
       query: `
-        select facility_id, day, sum(sessions)::bigint, sum(capacity)::bigint, sum(booked)::bigint,
-               sum(attended)::bigint, sum(missed)::bigint, sum(cancelled)::bigint, sum(doses)::bigint
+        select facility_id, day, sum(sessions)::bigint, sum(capacity)::bigint, sum(session_minutes)::bigint,
+               sum(vaccinators)::bigint, sum(booked)::bigint, sum(attended)::bigint, sum(missed)::bigint,
+               sum(cancelled)::bigint, sum(doses)::bigint
         from (
           select v.facility_id, v.session_date as day, 1 as sessions,
                  coalesce((select sum(s.capacity) from session_slot s where s.session_id = v.id), 0) as capacity,
+                 (extract(epoch from v.ends_at - v.starts_at) / 60)::integer as session_minutes, 0 as vaccinators,
                  0 as booked, 0 as attended, 0 as missed, 0 as cancelled, 0 as doses
           from vaccination_session v where v.status <> 'cancelled'
           union all
-          select facility_id, day, 0, 0, booked, attended, missed, cancelled, 0 from rollup_appointment
+          select facility_id, administered_on, 0, 0, 0, count(distinct recorded_by), 0, 0, 0, 0, 0 from dose
+          where voided_at is null and recorded_by is not null and facility_id is not null group by 1, 2
           union all
-          select facility_id, day, 0, 0, 0, 0, 0, 0, doses from rollup_dose where facility_id <> 0
+          select facility_id, day, 0, 0, 0, 0, booked, attended, missed, cancelled, 0 from rollup_appointment
+          union all
+          select facility_id, day, 0, 0, 0, 0, 0, 0, 0, 0, doses from rollup_dose where facility_id <> 0
         ) f group by 1, 2`,
     },
     cube_vaccinator_day: {
@@ -352,6 +391,11 @@ function wanted(t: Target): string {
   return `select * from (${t.query}) as w(${cols}) where ${t.measures.map((m) => `${m} <> 0`).join(' or ')}`;
 }
 
+/** The same in key order: a rebuilt table keeps the rows a report reads together on few pages. */
+function wantedInOrder(t: Target): string {
+  return `${wanted(t)} order by ${t.key}`;
+}
+
 async function withRollupLock<T>(
   database: Pick<Database, 'pool'>,
   isolation: 'repeatable read',
@@ -365,6 +409,8 @@ async function withRollupLock<T>(
     await client.query('select pg_advisory_lock($1)', [ROLLUP_LOCK]);
     try {
       await client.query(`begin isolation level ${isolation}`);
+      // A rebuild or check reads every fact: the pool's per-statement limit is for requests.
+      await client.query('set local statement_timeout = 0');
       try {
         const out = await fn(client);
         await client.query(end);
@@ -406,7 +452,7 @@ export async function rebuildRollups(
       for (const [table, q] of [...Object.entries(fine), ...Object.entries(cubes)] as [string, Target][]) {
         await client.query(`delete from ${table}`);
         const res = await client.query(
-          `insert into ${table} (${q.key}, ${q.measures.join(', ')}) ${wanted(q)}`,
+          `insert into ${table} (${q.key}, ${q.measures.join(', ')}) ${wantedInOrder(q)}`,
         );
         out[table] = res.rowCount ?? 0;
       }

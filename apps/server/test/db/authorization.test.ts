@@ -260,6 +260,7 @@ const staffBooking = (f: Fixture, session: 'savar' | 'ctg'): Call => ({
 });
 const cancelUrl = (f: Fixture) =>
   `/api/people/${f.appointment.personId}/appointments/${f.appointment.id}/cancel`;
+const populationCsv = (union: string) => `area_code,age_band,gender,population\n${union},18-29,female,1200\n`;
 const storeUrl = (f: Fixture, store: string, rest = '') => `/api/stores/${f.facility(store)}${rest}`;
 const lotBody = (f: Fixture) => ({
   productId: f.stockProduct,
@@ -2555,7 +2556,124 @@ const ROUTES: RouteCase[] = [
       status: 200,
     },
   },
+  ...areaReportCases([
+    '/api/reports/vaccination',
+    '/api/reports/vaccination/trend',
+    '/api/reports/coverage',
+    '/api/reports/funnel',
+    '/api/reports/registrations',
+    '/api/populations',
+  ]),
+  ...facilityReportCases(['/api/reports/facilities', '/api/reports/aefi']),
+  {
+    method: 'GET',
+    path: '/api/reports/status',
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: () => ({ url: '/api/reports/status' }) },
+      { as: 'helpdesk', why: ROLE, call: () => ({ url: '/api/reports/status' }) },
+      { as: 'nobody', why: NO_GRANTS, call: () => ({ url: '/api/reports/status' }) },
+    ],
+    allowed: {
+      as: 'manager',
+      why: 'every report reader',
+      call: () => ({ url: '/api/reports/status' }),
+      status: 200,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/reports/stock',
+    denied: [
+      { as: 'helpdesk', why: ROLE, call: () => ({ url: '/api/reports/stock' }) },
+      { as: 'dhaka.admin', why: AREA, call: (f) => ({ url: `/api/reports/stock?areaId=${f.area('DIS1')}` }) },
+      {
+        as: 'dhaka.admin',
+        why: AREA,
+        call: (f) => ({ url: `/api/reports/stock?storeId=${f.facility('STORE-DIV1')}` }),
+      },
+      {
+        as: 'manager',
+        why: FACILITY,
+        call: (f) => ({ url: `/api/reports/stock?storeId=${f.facility('STORE-DIS47')}` }),
+      },
+      {
+        as: 'storekeeper',
+        why: FACILITY,
+        call: (f) => ({ url: `/api/reports/stock?areaId=${f.area('DIS1')}` }),
+      },
+    ],
+    allowed: {
+      as: 'storekeeper',
+      why: 'its own store',
+      call: (f) => ({ url: `/api/reports/stock?storeId=${f.facility('STORE-DIS47')}` }),
+      status: 200,
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/populations',
+    denied: [
+      { as: 'auditor', why: ROLE, call: () => ({ url: '/api/populations', csv: populationCsv('UNI3271') }) },
+      { as: 'manager', why: ROLE, call: () => ({ url: '/api/populations', csv: populationCsv('UNI3271') }) },
+      {
+        as: 'vaccinator',
+        why: ROLE,
+        call: () => ({ url: '/api/populations', csv: populationCsv('UNI3271') }),
+      },
+      // A union of Cumilla (Chattagram division).
+      { as: 'dhaka.admin', why: AREA, call: () => ({ url: '/api/populations', csv: populationCsv('UNI1') }) },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka (a union of Savar)',
+      call: () => ({ url: '/api/populations', csv: populationCsv('UNI3271') }),
+      status: 200,
+    },
+  },
 ];
+
+/** Reports by where people live: report readers with an area or national grant, within it. */
+function areaReportCases(paths: string[]): RouteCase[] {
+  return paths.map((path) => ({
+    method: 'GET',
+    path,
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: () => ({ url: path }) },
+      { as: 'helpdesk', why: ROLE, call: () => ({ url: path }) },
+      { as: 'storekeeper', why: ROLE, call: () => ({ url: path }) },
+      { as: 'nobody', why: NO_GRANTS, call: () => ({ url: path }) },
+      { as: 'dhaka.admin', why: AREA, call: (f) => ({ url: `${path}?areaId=${f.area('DIS1')}` }) },
+      { as: 'ctg.admin', why: AREA, call: (f) => ({ url: `${path}?areaId=${f.area('DIS47')}` }) },
+    ],
+    allowed: {
+      as: 'dhaka.admin',
+      why: 'area admin in Dhaka',
+      call: (f) => ({ url: `${path}?areaId=${f.area('DIS47')}` }),
+      status: 200,
+    },
+  }));
+}
+
+/** Reports by facility: area staff within their area, facility staff for their own facility. */
+function facilityReportCases(paths: string[]): RouteCase[] {
+  return paths.map((path) => ({
+    method: 'GET',
+    path,
+    denied: [
+      { as: 'vaccinator', why: ROLE, call: () => ({ url: path }) },
+      { as: 'helpdesk', why: ROLE, call: () => ({ url: path }) },
+      { as: 'nobody', why: NO_GRANTS, call: () => ({ url: path }) },
+      { as: 'dhaka.admin', why: AREA, call: (f) => ({ url: `${path}?areaId=${f.area('DIS1')}` }) },
+      { as: 'manager', why: FACILITY, call: (f) => ({ url: `${path}?areaId=${f.area('DIS1')}` }) },
+    ],
+    allowed: {
+      as: 'manager',
+      why: 'manager of a facility in the area',
+      call: (f) => ({ url: `${path}?areaId=${f.area('DIS47')}` }),
+      status: 200,
+    },
+  }));
+}
 
 /**
  * Routes anyone may call, each on purpose. Everything else under /api must answer 401 without a
@@ -2591,6 +2709,8 @@ const PUBLIC_ROUTES = [
   'GET /api/v2/appointment/sessions/public/calendarByDistrict',
   'GET /api/v2/appointment/sessions/public/calendarByCenter',
   'GET /api/v2/appointment/centers/public/findByLatLong',
+  // The public dashboard: counts for the country and its divisions, small ones suppressed.
+  'GET /api/public/dashboard',
 ];
 
 /**

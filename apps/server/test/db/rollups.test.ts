@@ -15,7 +15,7 @@ import { testApp, TEST_SECRETS, type TestContext } from '../support/app.ts';
 import { bulkPeople, type BulkPerson } from '../support/bulk-people.ts';
 import { facilityOfUser } from '../support/citizen.ts';
 import { productId } from '../support/sessions.ts';
-import { appointmentToday, lotAt, priorDose } from '../support/vaccination.ts';
+import { appointmentToday, lotAt, priorDose, today } from '../support/vaccination.ts';
 
 /**
  * The report rollups equal a direct count over the facts, whatever happens and in whatever order:
@@ -39,6 +39,7 @@ type Step =
   | { op: 'appointment'; who: number }
   | { op: 'cancelAppointment'; who: number }
   | { op: 'cancelSession'; pick: number }
+  | { op: 'plan'; daysAhead: number; capacity: number }
   | { op: 'transfer'; doses: number; lot: number }
   | { op: 'person'; who: number; change: 'gender' | 'birth' | 'area' | 'remove' }
   | { op: 'apply' };
@@ -136,6 +137,14 @@ describe('report rollups (property-based)', () => {
     { weight: 2, arbitrary: fc.record({ op: fc.constant('appointment' as const), who }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('cancelAppointment' as const), who }) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('cancelSession' as const), pick: fc.nat() }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('plan' as const),
+        daysAhead: fc.integer({ min: 0, max: 5 }),
+        capacity: fc.integer({ min: 1, max: 50 }),
+      }),
+    },
     {
       weight: 2,
       arbitrary: fc.record({
@@ -236,6 +245,17 @@ describe('report rollups (property-based)', () => {
                   where id = ${open[s.pick % open.length]!.id}`.execute(db);
         return;
       }
+      case 'plan':
+        // A session and its slots in one statement, as the demo's planner writes them.
+        await sql`with s as (
+                    insert into vaccination_session (facility_id, session_date, product_id, dose_numbers, starts_at, ends_at)
+                    values (${facilityId}, ${addDays(today(), s.daysAhead)}::date, ${await productId(db, 'COMIRNATY')},
+                            '{1,2}', '09:00', '13:00')
+                    returning id)
+                  insert into session_slot (session_id, starts_at, ends_at, capacity)
+                  select id, '09:00'::time, '11:00'::time, ${s.capacity}::integer from s
+                  union all select id, '11:00'::time, '13:00'::time, ${s.capacity + 1}::integer from s`.execute(db);
+        return;
       case 'transfer': {
         // Back up to the store above and down again: the stock rollup follows both sides.
         const lotId = lots[s.lot]!;

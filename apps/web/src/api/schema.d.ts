@@ -1981,6 +1981,224 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reports/vaccination": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Doses by age band and gender, product, dose number, priority group and area below
+         * @description By where the vaccinated people live. With `format=csv`, the main table as a CSV download (UTF-8 with a byte-order mark).
+         */
+        get: operations["vaccinationReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/vaccination/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Doses per day over a period (every day present), with the running total
+         * @description The period is at most 366 days; by default the last 30 days. With `format=csv`, the main table as a CSV download (UTF-8 with a byte-order mark).
+         */
+        get: operations["vaccinationTrendReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Coverage over the population denominators, by age band, gender and area below
+         * @description With `format=csv`, the main table as a CSV download (UTF-8 with a byte-order mark). (the table by area).
+         */
+        get: operations["coverageReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/funnel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Registered, booked, vaccinated and complete, for the area and each area below
+         * @description With `format=csv`, the main table as a CSV download (UTF-8 with a byte-order mark). (the table by area).
+         */
+        get: operations["funnelReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/facilities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Facility performance over a period: sessions, capacity used, no-shows, doses per vaccinator hour
+         * @description Facilities in the area (staff bound to facilities: their own). With `format=csv` every facility of the area, in the order asked (limit and offset do not apply).
+         */
+        get: operations["facilitiesReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/stock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Stock on hand, use, days of supply and wastage by store and product; lots expiring within 90 days
+         * @description Of one store (storeId) or of the stores in an area. With `format=csv`, the main table as a CSV download (UTF-8 with a byte-order mark). (by store and product)
+         */
+        get: operations["stockReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/aefi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Side-effect reports per 100,000 doses by product and by lot; investigations by status
+         * @description With `format=csv`, the main table as a CSV download (UTF-8 with a byte-order mark). (the table by product).
+         */
+        get: operations["aefiRatesReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/registrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * People registered by gender, priority group, age band and area below; registrations per day
+         * @description With `format=csv`, the main table as a CSV download (UTF-8 with a byte-order mark). (the table by area).
+         */
+        get: operations["registrationsReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How far behind the facts the reports are */
+        get: operations["reportStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/populations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An area's population denominators by age band and gender */
+        get: operations["getPopulation"];
+        put?: never;
+        /**
+         * Import population denominators from CSV (area_code, age_band, gender, population)
+         * @description Lowest-level areas only; age_band is one of 0-11, 12-17, 18-29, 30-39, 40-49, 50-59, 60-69, 70-79, 80+; gender female, male or third_gender. The whole file is stored or, when a line is wrong, nothing: the error lists each wrong line with its number (the header is line 1).
+         */
+        post: operations["importPopulations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Vaccination figures for everyone: the country or one division
+         * @description No sign-in. Recomputed at most every `refreshSeconds`; a count from 1 to `suppressedBelow` - 1 is null, and so is any rate computed from it.
+         */
+        get: operations["publicDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -12096,6 +12314,1167 @@ export interface operations {
             };
             /** @description Error */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    vaccinationReport: {
+        parameters: {
+            query?: {
+                /** @description The area reported on; by default the country (national grant) or the one area granted. */
+                areaId?: number;
+                /** @description `csv` answers the main table as a CSV download. */
+                format?: "json" | "csv";
+                /** @description Which table the CSV holds; `lowest` lists every lowest-level area under the area by age band and gender. */
+                table?: "area" | "age_gender" | "product" | "dose" | "group" | "lowest";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Doses by where the vaccinated person lives. firstDose counts dose 1, complete the dose that completes the product's primary series, booster every dose after it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        area: {
+                            id: number;
+                            code: string;
+                            nameEn: string;
+                            nameBn: string;
+                            depth: number;
+                        } | null;
+                        totals: {
+                            doses: number;
+                            firstDose: number;
+                            complete: number;
+                            booster: number;
+                        };
+                        byAgeGender: {
+                            /** @description Lower bound of the age band in years: 0, 12, 18, 30, 40, 50, 60, 70 or 80 (80 and over). */
+                            ageBand: number;
+                            gender: "female" | "male" | "third_gender";
+                            doses: number;
+                        }[];
+                        byProduct: {
+                            productId: number;
+                            code: string;
+                            name: string;
+                            doses: number;
+                        }[];
+                        byDoseNumber: {
+                            doseNumber: number;
+                            doses: number;
+                        }[];
+                        byGroup: {
+                            groupCode: string;
+                            nameEn: string;
+                            nameBn: string;
+                            doses: number;
+                        }[];
+                        /** @description The areas one level below (empty at the lowest level). */
+                        byArea: {
+                            area: {
+                                id: number;
+                                code: string;
+                                nameEn: string;
+                                nameBn: string;
+                                depth: number;
+                            } | null;
+                            doses: number;
+                            firstDose: number;
+                            complete: number;
+                            booster: number;
+                            population: number | null;
+                            coverageFirst: number | null;
+                            coverageComplete: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    vaccinationTrendReport: {
+        parameters: {
+            query?: {
+                /** @description The area reported on; by default the country (national grant) or the one area granted. */
+                areaId?: number;
+                /** @description First day, YYYY-MM-DD (default: 29 days before `to`). */
+                from?: string;
+                /** @description Last day, YYYY-MM-DD (default: today). */
+                to?: string;
+                productId?: number;
+                /** @description `csv` answers the main table as a CSV download. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        area: {
+                            id: number;
+                            code: string;
+                            nameEn: string;
+                            nameBn: string;
+                            depth: number;
+                        } | null;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-31
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-31
+                         */
+                        to: string;
+                        days: {
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             * @example 2026-01-31
+                             */
+                            day: string;
+                            doses: number;
+                            firstDose: number;
+                            complete: number;
+                            booster: number;
+                            /** @description Doses from the beginning up to and including this day. */
+                            cumulative: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    coverageReport: {
+        parameters: {
+            query?: {
+                /** @description The area reported on; by default the country (national grant) or the one area granted. */
+                areaId?: number;
+                /** @description `csv` answers the main table as a CSV download. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description People with a first dose, a complete series and a booster, over the population denominators. A dose counts in the age band of the person on the day of the dose. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        area: {
+                            id: number;
+                            code: string;
+                            nameEn: string;
+                            nameBn: string;
+                            depth: number;
+                        } | null;
+                        totals: {
+                            population: number | null;
+                            firstDose: number;
+                            complete: number;
+                            booster: number;
+                            coverageFirst: number | null;
+                            coverageComplete: number | null;
+                            coverageBooster: number | null;
+                        };
+                        byAgeBand: {
+                            /** @description Lower bound of the age band in years: 0, 12, 18, 30, 40, 50, 60, 70 or 80 (80 and over). */
+                            ageBand: number;
+                            population: number | null;
+                            firstDose: number;
+                            complete: number;
+                            booster: number;
+                            coverageFirst: number | null;
+                            coverageComplete: number | null;
+                        }[];
+                        byGender: {
+                            gender: "female" | "male" | "third_gender";
+                            population: number | null;
+                            firstDose: number;
+                            complete: number;
+                            booster: number;
+                            coverageFirst: number | null;
+                            coverageComplete: number | null;
+                        }[];
+                        byArea: {
+                            area: {
+                                id: number;
+                                code: string;
+                                nameEn: string;
+                                nameBn: string;
+                                depth: number;
+                            } | null;
+                            population: number | null;
+                            firstDose: number;
+                            complete: number;
+                            booster: number;
+                            coverageFirst: number | null;
+                            coverageComplete: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    funnelReport: {
+        parameters: {
+            query?: {
+                /** @description The area reported on; by default the country (national grant) or the one area granted. */
+                areaId?: number;
+                /** @description `csv` answers the main table as a CSV download. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description registered: people registered; booked: people holding a first-dose appointment plus people with a first dose; vaccinated: people with a first dose; complete: people with a complete primary series. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        area: {
+                            id: number;
+                            code: string;
+                            nameEn: string;
+                            nameBn: string;
+                            depth: number;
+                        } | null;
+                        totals: {
+                            registered: number;
+                            booked: number;
+                            vaccinated: number;
+                            complete: number;
+                        };
+                        byArea: {
+                            area: {
+                                id: number;
+                                code: string;
+                                nameEn: string;
+                                nameBn: string;
+                                depth: number;
+                            } | null;
+                            registered: number;
+                            booked: number;
+                            vaccinated: number;
+                            complete: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    facilitiesReport: {
+        parameters: {
+            query?: {
+                /** @description The area reported on; by default the country (national grant) or the one area granted. */
+                areaId?: number;
+                /** @description First day, YYYY-MM-DD (default: 29 days before `to`). */
+                from?: string;
+                /** @description Last day, YYYY-MM-DD (default: today). */
+                to?: string;
+                sort?: "doses" | "noShowRate" | "capacityUsed" | "dosesPerVaccinatorHour";
+                order?: "asc" | "desc";
+                limit?: number;
+                offset?: number;
+                /** @description `csv` answers the main table as a CSV download. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-31
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-31
+                         */
+                        to: string;
+                        total: number;
+                        items: {
+                            facility: {
+                                id: number;
+                                code: string;
+                                nameEn: string;
+                                nameBn: string;
+                                areaNameEn: string;
+                                areaNameBn: string;
+                            };
+                            sessions: number;
+                            capacity: number;
+                            /** @description Appointments taken and not cancelled (booked, attended or missed). */
+                            booked: number;
+                            attended: number;
+                            missed: number;
+                            noShowRate: number | null;
+                            capacityUsed: number | null;
+                            doses: number;
+                            /** @description Different staff who recorded doses here in the period. */
+                            vaccinators: number;
+                            dosesPerVaccinatorHour: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    stockReport: {
+        parameters: {
+            query?: {
+                /** @description The area reported on; by default the country (national grant) or the one area granted. */
+                areaId?: number;
+                storeId?: number;
+                /** @description `csv` answers the main table as a CSV download. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        stores: {
+                            store: {
+                                id: number;
+                                code: string;
+                                nameEn: string;
+                                nameBn: string;
+                                level: string;
+                            };
+                            products: {
+                                productId: number;
+                                code: string;
+                                onHand: number;
+                                /** @description Doses administered in the last 30 days, per day. */
+                                dailyUse: number;
+                                daysOfSupply: number | null;
+                                /** @description Last 30 days. */
+                                administered: number;
+                                /** @description Last 30 days: opened vials wasted, expired, damaged or lost. */
+                                wasted: number;
+                                wastageRate: number | null;
+                            }[];
+                        }[];
+                        expiring: {
+                            lot: {
+                                id: number;
+                                lotNumber: string;
+                                productCode: string;
+                                /**
+                                 * Format: date
+                                 * @description YYYY-MM-DD
+                                 * @example 2026-01-31
+                                 */
+                                expiresOn: string;
+                            };
+                            store: {
+                                id: number;
+                                code: string;
+                                nameEn: string;
+                                nameBn: string;
+                                level: string;
+                            };
+                            doses: number;
+                            withinDays: 30 | 60 | 90;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    aefiRatesReport: {
+        parameters: {
+            query?: {
+                /** @description The area reported on; by default the country (national grant) or the one area granted. */
+                areaId?: number;
+                /** @description First day, YYYY-MM-DD (default: 29 days before `to`). */
+                from?: string;
+                /** @description Last day, YYYY-MM-DD (default: today). */
+                to?: string;
+                /** @description `csv` answers the main table as a CSV download. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Side-effect reports made in the period, by the area of the facility where the dose was given. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-31
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-31
+                         */
+                        to: string;
+                        byProduct: {
+                            productId: number;
+                            code: string;
+                            reports: number;
+                            serious: number;
+                            /** @description Doses of the product given in the period: to the people living in the area (the country), or at the facilities of staff bound to facilities. */
+                            doses: number;
+                            per100k: number | null;
+                            seriousPer100k: number | null;
+                        }[];
+                        byLot: {
+                            lot: {
+                                id: number;
+                                lotNumber: string;
+                                productCode: string;
+                            };
+                            reports: number;
+                            serious: number;
+                            /** @description Every dose given from the lot. */
+                            doses: number;
+                            per100k: number | null;
+                        }[];
+                        investigations: {
+                            status: string;
+                            count: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    registrationsReport: {
+        parameters: {
+            query?: {
+                /** @description The area reported on; by default the country (national grant) or the one area granted. */
+                areaId?: number;
+                /** @description First day, YYYY-MM-DD (default: 29 days before `to`). */
+                from?: string;
+                /** @description Last day, YYYY-MM-DD (default: today). */
+                to?: string;
+                /** @description `csv` answers the main table as a CSV download. */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description People registered and living in the area (totals and tables: everyone registered so far; trend: registrations per day in the period, with the running total from the beginning). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        area: {
+                            id: number;
+                            code: string;
+                            nameEn: string;
+                            nameBn: string;
+                            depth: number;
+                        } | null;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-31
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description YYYY-MM-DD
+                         * @example 2026-01-31
+                         */
+                        to: string;
+                        totals: {
+                            people: number;
+                            female: number;
+                            male: number;
+                            thirdGender: number;
+                            femaleShare: number | null;
+                        };
+                        byGroup: {
+                            groupCode: string;
+                            nameEn: string;
+                            nameBn: string;
+                            people: number;
+                            female: number;
+                            male: number;
+                            thirdGender: number;
+                        }[];
+                        byAgeGender: {
+                            /** @description Lower bound of the age band in years: 0, 12, 18, 30, 40, 50, 60, 70 or 80 (80 and over). */
+                            ageBand: number;
+                            gender: "female" | "male" | "third_gender";
+                            people: number;
+                        }[];
+                        byArea: {
+                            area: {
+                                id: number;
+                                code: string;
+                                nameEn: string;
+                                nameBn: string;
+                                depth: number;
+                            } | null;
+                            people: number;
+                            female: number;
+                            male: number;
+                            thirdGender: number;
+                            femaleShare: number | null;
+                        }[];
+                        trend: {
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             * @example 2026-01-31
+                             */
+                            day: string;
+                            people: number;
+                            cumulative: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reportStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Age of the oldest fact not yet in the reports (0: all in). */
+                        lagSeconds: number;
+                        appliedAt: string | null;
+                        rebuiltAt: string | null;
+                    };
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPopulation: {
+        parameters: {
+            query?: {
+                /** @description The area reported on; by default the country (national grant) or the one area granted. */
+                areaId?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        area: {
+                            id: number;
+                            code: string;
+                            nameEn: string;
+                            nameBn: string;
+                            depth: number;
+                        } | null;
+                        total: number;
+                        byAgeBand: {
+                            /** @description Lower bound of the age band in years: 0, 12, 18, 30, 40, 50, 60, 70 or 80 (80 and over). */
+                            ageBand: number;
+                            label: string;
+                            people: number;
+                        }[];
+                        byGender: {
+                            gender: "female" | "male" | "third_gender";
+                            people: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    importPopulations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description CSV text with a header row. */
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Lines stored. */
+                        imported: number;
+                        /** @description Different areas in the file. */
+                        areas: number;
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publicDashboard: {
+        parameters: {
+            query?: {
+                /** @description A division. */
+                areaId?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Figures for everyone to see. A count from 1 to suppressedBelow - 1 is null, and so is a rate computed from it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        generatedAt: string;
+                        refreshSeconds: number;
+                        suppressedBelow: number;
+                        area: {
+                            id: number;
+                            code: string;
+                            nameEn: string;
+                            nameBn: string;
+                            depth: number;
+                        } | null;
+                        totals: {
+                            registered: number | null;
+                            doses: number | null;
+                            firstDose: number | null;
+                            complete: number | null;
+                            booster: number | null;
+                            dosesToday: number | null;
+                        };
+                        trend: {
+                            /**
+                             * Format: date
+                             * @description YYYY-MM-DD
+                             * @example 2026-01-31
+                             */
+                            day: string;
+                            doses: number | null;
+                        }[];
+                        coverageByAgeBand: {
+                            /** @description Lower bound of the age band in years: 0, 12, 18, 30, 40, 50, 60, 70 or 80 (80 and over). */
+                            ageBand: number;
+                            population: number | null;
+                            firstDose: number | null;
+                            complete: number | null;
+                            coverageFirst: number | null;
+                            coverageComplete: number | null;
+                        }[];
+                        divisions: {
+                            area: {
+                                id: number;
+                                code: string;
+                                nameEn: string;
+                                nameBn: string;
+                                depth: number;
+                            } | null;
+                            firstDose: number | null;
+                            complete: number | null;
+                            population: number | null;
+                            coverageFirst: number | null;
+                            coverageComplete: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -31,7 +31,8 @@ const POLICY: Record<
   | 'alert.read'
   | 'programme.write'
   | 'person.correct'
-  | 'alert.acknowledge',
+  | 'alert.acknowledge'
+  | 'report.read',
   readonly Role[]
 > = {
   'session.read': ['national_admin', 'area_admin', 'facility_manager', 'vaccinator', 'auditor', 'help_desk'],
@@ -54,6 +55,7 @@ const POLICY: Record<
   'aefi.write': ['national_admin', 'area_admin', 'facility_manager', 'vaccinator', 'help_desk'],
   'aefi.investigate': ['national_admin', 'area_admin'],
   'alert.read': ['national_admin', 'area_admin', 'facility_manager', 'store_keeper', 'auditor'],
+  'report.read': ['national_admin', 'area_admin', 'facility_manager', 'auditor'],
   'programme.write': ['national_admin'],
   'person.correct': ['national_admin', 'area_admin', 'help_desk'],
   'alert.acknowledge': ['national_admin', 'area_admin'],
