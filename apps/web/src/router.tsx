@@ -66,6 +66,20 @@ const CitizenCertificatesPage = lazy(() =>
 const CertificateSearchPage = lazy(() =>
   import('./certificates/CertificateSearchPage.tsx').then((m) => ({ default: m.CertificateSearchPage })),
 );
+const DashboardPage = lazy(() =>
+  import('./dashboard/DashboardPage.tsx').then((m) => ({ default: m.DashboardPage })),
+);
+// The report screens share one chunk with the chart library, loaded on the first report opened.
+const reports = () => import('./reports/pages.ts');
+const ReportsLayout = lazy(() => reports().then((m) => ({ default: m.ReportsLayout })));
+const ReportsIndex = lazy(() => reports().then((m) => ({ default: m.ReportsIndex })));
+const VaccinationPage = lazy(() => reports().then((m) => ({ default: m.VaccinationPage })));
+const CoveragePage = lazy(() => reports().then((m) => ({ default: m.CoveragePage })));
+const FunnelPage = lazy(() => reports().then((m) => ({ default: m.FunnelPage })));
+const RegistrationsPage = lazy(() => reports().then((m) => ({ default: m.RegistrationsPage })));
+const FacilityReportPage = lazy(() => reports().then((m) => ({ default: m.FacilitiesPage })));
+const StockReportPage = lazy(() => reports().then((m) => ({ default: m.StockReportPage })));
+const AefiReportPage = lazy(() => reports().then((m) => ({ default: m.AefiReportPage })));
 const AlertsPage = lazy(() => import('./console/AlertsPage.tsx').then((m) => ({ default: m.AlertsPage })));
 
 function page(Page: LazyExoticComponent<ComponentType>) {
@@ -95,6 +109,7 @@ export const router = createBrowserRouter([
         ],
       },
       { path: '/verify', element: page(VerifyPage) },
+      { path: '/dashboard', element: page(DashboardPage) },
       { path: '/console/sign-in', element: <SignInPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
@@ -128,6 +143,20 @@ export const router = createBrowserRouter([
           { path: 'dose-reviews', element: page(DoseReviewsPage) },
           { path: 'alerts', element: page(AlertsPage) },
           { path: 'certificates', element: page(CertificateSearchPage) },
+          {
+            path: 'reports',
+            element: page(ReportsLayout),
+            children: [
+              { index: true, element: page(ReportsIndex) },
+              { path: 'vaccination', element: page(VaccinationPage) },
+              { path: 'coverage', element: page(CoveragePage) },
+              { path: 'funnel', element: page(FunnelPage) },
+              { path: 'registrations', element: page(RegistrationsPage) },
+              { path: 'facilities', element: page(FacilityReportPage) },
+              { path: 'stock', element: page(StockReportPage) },
+              { path: 'aefi', element: page(AefiReportPage) },
+            ],
+          },
           { path: 'staff', element: <StaffPage /> },
           { path: 'audit', element: <AuditPage /> },
           { path: '*', element: <NotFoundPage /> },

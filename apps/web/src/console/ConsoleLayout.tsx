@@ -7,7 +7,7 @@ import { LanguageSwitch } from '../ui/LanguageSwitch.tsx';
 import { Brand, Main, SkipLink } from '../ui/Layout.tsx';
 import { mayDo, type Action } from './permissions.ts';
 
-const SECTIONS: readonly { path: string; key: SectionKey; action?: Action }[] = [
+const SECTIONS: readonly { path: string; key: SectionKey; action?: Action | readonly Action[] }[] = [
   { path: 'areas', key: 'areas' },
   { path: 'facilities', key: 'facilities' },
   { path: 'products', key: 'products' },
@@ -21,6 +21,7 @@ const SECTIONS: readonly { path: string; key: SectionKey; action?: Action }[] = 
   { path: 'stock', key: 'stock', action: 'stock.read' },
   { path: 'alerts', key: 'alerts', action: 'alert.read' },
   { path: 'aefi', key: 'aefi', action: 'aefi.read' },
+  { path: 'reports', key: 'reports', action: ['report.read', 'stock.read'] },
   { path: 'dose-reviews', key: 'doseReviews', action: 'dose.correct' },
   { path: 'staff', key: 'staff' },
   { path: 'audit', key: 'audit' },
@@ -41,6 +42,7 @@ type SectionKey =
   | 'alerts'
   | 'aefi'
   | 'doseReviews'
+  | 'reports'
   | 'staff'
   | 'audit';
 
@@ -90,7 +92,9 @@ function SignOutButton() {
 export function ConsoleLayout() {
   const { t } = useTranslation();
   const user = useSessionState().session?.user;
-  const sections = SECTIONS.filter((s) => !s.action || mayDo(user, s.action));
+  const sections = SECTIONS.filter(
+    (s) => !s.action || (typeof s.action === 'string' ? [s.action] : s.action).some((a) => mayDo(user, a)),
+  );
   return (
     <div className="page console">
       <SkipLink />

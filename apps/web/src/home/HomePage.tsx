@@ -30,6 +30,14 @@ export function HomePage() {
           </li>
         ))}
       </ul>
+      <p className="dashboard-link">
+        <Link to="/dashboard" data-testid="dashboard-link">
+          <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d="M4 20V10M10 20V4M16 20v-7M22 20H2" />
+          </svg>
+          {t('dashboard.link')}
+        </Link>
+      </p>
     </>
   );
 }
