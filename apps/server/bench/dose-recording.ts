@@ -156,9 +156,10 @@ export const doseRecordingScenario: Scenario = {
   },
 };
 
-async function driveDoses(ctx: BenchContext): Promise<Measured> {
+/** The dose-recording load (also driven by the reports scenario, on its own database). */
+export async function driveDoses(ctx: BenchContext, url = BENCH_URL): Promise<Measured> {
   if (ctx.database !== 'postgres') throw new Error('dose-recording runs on the PostgreSQL server');
-  const database = await openDatabase({ url: BENCH_URL, dataDir: '', poolSize: 4 });
+  const database = await openDatabase({ url, dataDir: '', poolSize: 4 });
   const db = database.db;
   const planned = Number(process.env.DOSE_PEOPLE ?? 8_000 + ctx.seconds * 2_000);
   const batch = await nextBulkBatch(db);
@@ -215,7 +216,7 @@ async function driveDoses(ctx: BenchContext): Promise<Measured> {
   // Warm-up (JIT, prepared statements, caches), then the measured run.
   await run(performance.now() + 3_000, false);
   const warm = stored.size;
-  const databaseName = new URL(BENCH_URL).pathname.slice(1);
+  const databaseName = new URL(url).pathname.slice(1);
   const cpuBefore = cpuSnapshot(ctx.serverPid, databaseName);
   const started = performance.now();
   await run(started + ctx.seconds * 1_000, true);

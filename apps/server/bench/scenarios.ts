@@ -60,6 +60,7 @@ import { doseRecordingScenario } from './dose-recording.ts';
 import { syncScenario } from './sync.ts';
 import { certificateIssueScenario } from './certificate-issue.ts';
 import { verifyScenario } from './verify.ts';
+import { reportsScenario } from './reports.ts';
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -104,4 +105,5 @@ export const SCENARIOS: Scenario[] = [
   syncScenario,
   certificateIssueScenario,
   verifyScenario,
+  reportsScenario,
 ];

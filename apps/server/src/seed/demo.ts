@@ -18,6 +18,7 @@ import { AGE_BANDS, FAMILY_NAMES, FEMALE_NAMES, MALE_NAMES } from './names.ts';
 import { luhnDigit, rng, type Rng } from './random.ts';
 import { seedDemoStock } from './demo-stock.ts';
 import { todayIn } from '../registration/calendar.ts';
+import { rebuildPopulationCube } from '../reports/rollups.ts';
 
 const DEMO_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -516,10 +517,60 @@ function transpose(rows: string[][]): (string | null)[][] {
   return cols;
 }
 
+/** Lower bounds of the report age bands (migrations/0009_reports.sql). */
+const REPORT_BANDS = [0, 12, 18, 30, 40, 50, 60, 70, 80] as const;
+
+/**
+ * Shares of the report age bands, from the 5-year distribution of AGE_BANDS: a 5-year band that
+ * straddles a report band's bound is split by whole years (10-14: 10-11 and 12-14).
+ */
+export function reportBandShares(): Map<number, number> {
+  const shares = new Map<number, number>(REPORT_BANDS.map((b) => [b, 0]));
+  const total = AGE_BANDS.reduce((n, [, w]) => n + w, 0);
+  for (const [start, w] of AGE_BANDS) {
+    const years = start === 80 ? [80] : [0, 1, 2, 3, 4].map((i) => start + i);
+    for (const age of years) {
+      const band = [...REPORT_BANDS].reverse().find((b) => age >= b)!;
+      shares.set(band, shares.get(band)! + w / total / years.length);
+    }
+  }
+  return shares;
+}
+
+/** Gender shares of the demo population (the registry stand-in draws people the same way). */
+const GENDER_SHARES = [
+  ['female', 0.504],
+  ['male', 0.494],
+  ['third_gender', 0.002],
+] as const;
+
+/**
+ * Population denominators of every lowest-level area, from its population split by age band and
+ * gender; skipped when denominators are already there (imported or seeded earlier).
+ */
+export async function seedPopulation(db: Db): Promise<number> {
+  const any = await db.selectFrom('population').select('area_id').limit(1).executeTakeFirst();
+  if (any) return 0;
+  const cells = [...reportBandShares()].flatMap(([band, share]) =>
+    GENDER_SHARES.map(([gender, g]) => ({ band, gender, share: share * g })),
+  );
+  const res = await sql`
+    insert into population (area_id, age_band, gender, people)
+    select a.id, c.band, c.gender, round(a.population * c.share)::bigint
+    from area a
+    cross join jsonb_to_recordset(${JSON.stringify(cells)}::jsonb) as c(band smallint, gender text, share float8)
+    where a.population is not null and a.depth = (select max(depth) from area_level)
+    on conflict do nothing`.execute(db);
+  await rebuildPopulationCube(db);
+  return Number(res.numAffectedRows ?? 0);
+}
+
 export interface SeedOptions {
   people: number;
   seed: number;
   log?: (msg: string) => void;
+  /** The vaccination history for the dashboards (seed/history.ts; default true). Test templates leave it out. */
+  history?: boolean;
 }
 
 /** Builds the demo dataset; every step skips what is already there, so it can run again safely. */
@@ -540,8 +591,13 @@ export async function seedDemo(database: Database, opts: SeedOptions) {
   const stock = await seedDemoStock(database.db, todayIn('Asia/Dhaka'));
   log(`stores and stock: ${stock.lots} lots, ${stock.transfers} transfers (${Date.now() - t} ms)`);
   t = Date.now();
+  const population = await seedPopulation(database.db);
+  log(`population denominators: ${population} rows (${Date.now() - t} ms)`);
+  t = Date.now();
   await seedRegistry(database, opts.people, opts.seed);
   log(`national ID registry stand-in: ${opts.people} people (${Date.now() - t} ms)`);
+  if (opts.history !== false)
+    await (await import('./history.ts')).seedDemoHistory(database, { seed: opts.seed, log });
 }
 
 export async function isSeeded(db: Db): Promise<boolean> {

@@ -269,7 +269,7 @@ describe('demo seed', () => {
         );
       const before = { counts: await counts(), content: await contentHashes(t.database.db) };
       expect(before.counts['nid_registry.person']).toBe(TEST_PEOPLE);
-      await seedDemo(t.database, { people: TEST_PEOPLE, seed: 1 });
+      await seedDemo(t.database, { people: TEST_PEOPLE, seed: 1, history: false });
       expect({ counts: await counts(), content: await contentHashes(t.database.db) }).toEqual(before);
     });
 
@@ -278,7 +278,7 @@ describe('demo seed', () => {
       const fresh = await openDatabase({ dataDir: '', pglite });
       try {
         await migrate(fresh.db);
-        await seedDemo(fresh, { people: TEST_PEOPLE, seed: 1 });
+        await seedDemo(fresh, { people: TEST_PEOPLE, seed: 1, history: false });
         expect(await contentHashes(fresh.db)).toEqual(await contentHashes(t.database.db));
       } finally {
         await fresh.close();

@@ -35,7 +35,7 @@ export default async function setup(project: TestProject) {
     url.pathname = `/${template}`;
     const database = await openDatabase({ url: url.toString(), dataDir: '' });
     await migrate(database.db);
-    await seedDemo(database, { people: TEST_PEOPLE, seed: 1 });
+    await seedDemo(database, { people: TEST_PEOPLE, seed: 1, history: false });
     await database.close();
     project.provide('dbTemplate', template);
     project.provide('dbKind', 'postgres');
@@ -49,7 +49,7 @@ export default async function setup(project: TestProject) {
   const pglite = await PGlite.create();
   const database = await openDatabase({ dataDir: '', pglite });
   await migrate(database.db);
-  await seedDemo(database, { people: TEST_PEOPLE, seed: 1 });
+  await seedDemo(database, { people: TEST_PEOPLE, seed: 1, history: false });
   await database.close();
   const dump = await pglite.dumpDataDir('none');
   await pglite.close();
