@@ -254,7 +254,9 @@ describe('report rollups (property-based)', () => {
                     returning id)
                   insert into session_slot (session_id, starts_at, ends_at, capacity)
                   select id, '09:00'::time, '11:00'::time, ${s.capacity}::integer from s
-                  union all select id, '11:00'::time, '13:00'::time, ${s.capacity + 1}::integer from s`.execute(db);
+                  union all select id, '11:00'::time, '13:00'::time, ${s.capacity + 1}::integer from s`.execute(
+          db,
+        );
         return;
       case 'transfer': {
         // Back up to the store above and down again: the stock rollup follows both sides.
