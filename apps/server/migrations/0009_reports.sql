@@ -169,6 +169,8 @@ create table cube_facility_day (
   capacity integer not null default 0,
   session_minutes integer not null default 0,
   vaccinators integer not null default 0,
+  -- vaccinators x session_minutes of the day: what doses per vaccinator-hour divides by.
+  vaccinator_minutes bigint not null default 0,
   booked integer not null default 0,
   attended integer not null default 0,
   missed integer not null default 0,
@@ -177,6 +179,66 @@ create table cube_facility_day (
   primary key (facility_id, day)
 );
 create index cube_facility_day_day_idx on cube_facility_day (day, facility_id);
+
+-- The same per month, kept by the database from the day rows (a statement-level trigger adds what
+-- each statement changed): a year of facility figures reads whole months here and only the partial
+-- months from the day rows.
+create table cube_facility_month (
+  facility_id bigint not null,
+  month date not null,
+  sessions bigint not null default 0,
+  capacity bigint not null default 0,
+  session_minutes bigint not null default 0,
+  vaccinator_minutes bigint not null default 0,
+  booked bigint not null default 0,
+  attended bigint not null default 0,
+  missed bigint not null default 0,
+  cancelled bigint not null default 0,
+  doses bigint not null default 0,
+  primary key (facility_id, month)
+);
+create index cube_facility_month_month_idx on cube_facility_month (month, facility_id);
+
+create function cube_facility_month_follow() returns trigger language plpgsql as $$
+begin
+  -- An update takes the old rows off and adds the new ones.
+  if tg_op in ('UPDATE', 'DELETE') then
+    insert into cube_facility_month as m (facility_id, month, sessions, capacity, session_minutes,
+                                          vaccinator_minutes, booked, attended, missed, cancelled, doses)
+    select facility_id, date_trunc('month', day)::date, -sum(sessions), -sum(capacity), -sum(session_minutes),
+           -sum(vaccinator_minutes), -sum(booked), -sum(attended), -sum(missed), -sum(cancelled), -sum(doses)
+    from old_rows group by 1, 2
+    on conflict (facility_id, month) do update set
+      sessions = m.sessions + excluded.sessions, capacity = m.capacity + excluded.capacity,
+      session_minutes = m.session_minutes + excluded.session_minutes,
+      vaccinator_minutes = m.vaccinator_minutes + excluded.vaccinator_minutes,
+      booked = m.booked + excluded.booked, attended = m.attended + excluded.attended,
+      missed = m.missed + excluded.missed, cancelled = m.cancelled + excluded.cancelled,
+      doses = m.doses + excluded.doses;
+  end if;
+  if tg_op in ('UPDATE', 'INSERT') then
+    insert into cube_facility_month as m (facility_id, month, sessions, capacity, session_minutes,
+                                          vaccinator_minutes, booked, attended, missed, cancelled, doses)
+    select facility_id, date_trunc('month', day)::date, sum(sessions), sum(capacity), sum(session_minutes),
+           sum(vaccinator_minutes), sum(booked), sum(attended), sum(missed), sum(cancelled), sum(doses)
+    from new_rows group by 1, 2
+    on conflict (facility_id, month) do update set
+      sessions = m.sessions + excluded.sessions, capacity = m.capacity + excluded.capacity,
+      session_minutes = m.session_minutes + excluded.session_minutes,
+      vaccinator_minutes = m.vaccinator_minutes + excluded.vaccinator_minutes,
+      booked = m.booked + excluded.booked, attended = m.attended + excluded.attended,
+      missed = m.missed + excluded.missed, cancelled = m.cancelled + excluded.cancelled,
+      doses = m.doses + excluded.doses;
+  end if;
+  return null;
+end $$;
+
+create trigger cube_facility_month_inserted after insert on cube_facility_day
+  referencing new table as new_rows for each statement execute function cube_facility_month_follow();
+create trigger cube_facility_month_updated after update on cube_facility_day
+  referencing old table as old_rows new table as new_rows for each statement execute function cube_facility_month_follow();
+create trigger cube_facility_month_deleted after delete on cube_facility_day
+  referencing old table as old_rows for each statement execute function cube_facility_month_follow();
 
 create table cube_vaccinator_day (
   facility_id bigint not null,

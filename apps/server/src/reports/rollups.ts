@@ -161,7 +161,8 @@ function applyStatements(tz: string, limit: number): string[] {
       having sum(n) <> 0 or sum(n2) <> 0 or sum(n3) <> 0
       on conflict (facility_id, day)
       do update set sessions = r.sessions + excluded.sessions, capacity = r.capacity + excluded.capacity,
-                    session_minutes = r.session_minutes + excluded.session_minutes
+                    session_minutes = r.session_minutes + excluded.session_minutes,
+                    vaccinator_minutes = r.vaccinators * (r.session_minutes + excluded.session_minutes)
     )
     select count(*)::integer as n from d`;
   return [dose, appointment, registration, stock, session];
@@ -187,7 +188,8 @@ const VACCINATORS = `
   from (select split_part(k, ' ', 1)::bigint as facility_id, split_part(k, ' ', 2)::date as day
         from unnest($1::text[]) as k) t
   where t.facility_id <> 0
-  on conflict (facility_id, day) do update set vaccinators = excluded.vaccinators`;
+  on conflict (facility_id, day)
+  do update set vaccinators = excluded.vaccinators, vaccinator_minutes = excluded.vaccinators * r.session_minutes`;
 
 async function applyWith(client: Client, settings: RollupSettings): Promise<number> {
   let total = 0;
@@ -336,6 +338,7 @@ function expected(tz: string) {
         'capacity',
         'session_minutes',
         'vaccinators',
+        'vaccinator_minutes',
         'booked',
         'attended',
         'missed',
@@ -344,8 +347,8 @@ function expected(tz: string) {
       ],
       query: `
         select facility_id, day, sum(sessions)::bigint, sum(capacity)::bigint, sum(session_minutes)::bigint,
-               sum(vaccinators)::bigint, sum(booked)::bigint, sum(attended)::bigint, sum(missed)::bigint,
-               sum(cancelled)::bigint, sum(doses)::bigint
+               sum(vaccinators)::bigint, (sum(vaccinators) * sum(session_minutes))::bigint, sum(booked)::bigint,
+               sum(attended)::bigint, sum(missed)::bigint, sum(cancelled)::bigint, sum(doses)::bigint
         from (
           select v.facility_id, v.session_date as day, 1 as sessions,
                  coalesce((select sum(s.capacity) from session_slot s where s.session_id = v.id), 0) as capacity,
@@ -374,7 +377,29 @@ function expected(tz: string) {
               where voided_at is null and lot_id is not null group by 1, 2`,
     },
   };
-  return { fine, cubes };
+  /** Kept by the database from the day cube (migrations/0009_reports.sql): checked, never rebuilt. */
+  const followers = {
+    cube_facility_month: {
+      key: 'facility_id, month',
+      measures: [
+        'sessions',
+        'capacity',
+        'session_minutes',
+        'vaccinator_minutes',
+        'booked',
+        'attended',
+        'missed',
+        'cancelled',
+        'doses',
+      ],
+      query: `
+        select facility_id, date_trunc('month', day)::date, sum(sessions)::bigint, sum(capacity)::bigint,
+               sum(session_minutes)::bigint, sum(vaccinator_minutes)::bigint, sum(booked)::bigint,
+               sum(attended)::bigint, sum(missed)::bigint, sum(cancelled)::bigint, sum(doses)::bigint
+        from cube_facility_day group by 1, 2`,
+    },
+  };
+  return { fine, cubes, followers };
 }
 
 type Target = { key: string; measures: string[]; query: string };
@@ -482,7 +507,7 @@ export async function checkRollups(
   database: Pick<Database, 'pool'>,
   settings: RollupSettings,
 ): Promise<RollupCheck> {
-  const { fine, cubes } = expected(settings.timeZone);
+  const { fine, cubes, followers } = expected(settings.timeZone);
   return withRollupLock(
     database,
     'repeatable read',
@@ -494,7 +519,11 @@ export async function checkRollups(
         if (n === 0) break;
       }
       const tables: RollupCheck['tables'] = [];
-      for (const [table, q] of [...Object.entries(fine), ...Object.entries(cubes)] as [string, Target][]) {
+      for (const [table, q] of [
+        ...Object.entries(fine),
+        ...Object.entries(cubes),
+        ...Object.entries(followers),
+      ] as [string, Target][]) {
         const have = stored(table, q);
         const want = wanted(q);
         const diff = await client.query<Record<string, unknown>>(

@@ -69,6 +69,23 @@ export type Period = { from: string; to: string };
  * The officers' reports. Every query reads the cubes and rollups kept by the worker (rollups.ts),
  * the population tables and a few reference tables; none counts people, doses or appointments.
  */
+/**
+ * The whole months inside a period, as [from, to) of first days of months (empty when from >= to):
+ * they are read from the month cube, the days before and after them from the day cube.
+ */
+export function wholeMonths(range: { from: string; to: string }): { from: string; to: string } {
+  const first = range.from.endsWith('-01') ? range.from : firstOfNextMonth(range.from);
+  const end = firstOfNextMonth(range.to);
+  // The month `to` falls in is whole only when `to` is its last day.
+  const to = addDays(range.to, 1) === end ? end : `${range.to.slice(0, 7)}-01`;
+  return first < to ? { from: first, to } : { from: first, to: first };
+}
+
+function firstOfNextMonth(day: string): string {
+  const [y, m] = day.split('-').map(Number) as [number, number];
+  return m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+}
+
 export function reportService(deps: { read: Db; db: Db; settings: ReportSettings }) {
   const { read, settings } = deps;
 
@@ -388,6 +405,7 @@ export function reportService(deps: { read: Db; db: Db; settings: ReportSettings
   ) {
     const sortBy = FACILITY_SORT[q.sort ?? 'doses'];
     const dir = q.order === 'asc' ? sql`asc` : sql`desc`;
+    const months = wholeMonths(range);
     // The page is chosen from the facility-day cube alone; the different vaccinators of the
     // period are then counted for the page's facilities only.
     const { rows } = await sql<FacilityDbRow>`
@@ -396,14 +414,22 @@ export function reportService(deps: { read: Db; db: Db; settings: ReportSettings
         from facility f join area a on a.id = f.area_id
         where f.type <> 'store' and ${facilityFilter('f.id', t)}
       ),
+      x as (
+        select facility_id, sessions, capacity, booked, attended, missed, doses, vaccinator_minutes
+        from cube_facility_month
+        where month >= ${months.from} and month < ${months.to} and facility_id in (select id from f)
+        union all
+        select facility_id, sessions, capacity, booked, attended, missed, doses, vaccinator_minutes
+        from cube_facility_day
+        where day between ${range.from} and ${range.to} and not (day >= ${months.from} and day < ${months.to})
+          and facility_id in (select id from f)
+      ),
       d as (
         select facility_id, sum(sessions)::bigint as sessions, sum(capacity)::bigint as capacity,
                sum(booked + attended + missed)::bigint as booked, sum(attended)::bigint as attended,
                sum(missed)::bigint as missed, sum(doses)::bigint as doses,
-               (sum(vaccinators::bigint * session_minutes) / 60.0)::float8 as vaccinator_hours
-        from cube_facility_day
-        where day between ${range.from} and ${range.to} and facility_id in (select id from f)
-        group by facility_id
+               (sum(vaccinator_minutes) / 60.0)::float8 as vaccinator_hours
+        from x group by facility_id
       ),
       r as (
         select f.*, coalesce(d.sessions, 0) as sessions, coalesce(d.capacity, 0) as capacity,
