@@ -110,6 +110,9 @@ create table rollup_stock (
 );
 -- A store's recent use (days of supply, wastage) without reading every other store's days.
 create index rollup_stock_store_idx on rollup_stock (store_id, day) include (product_id, kind, party, doses_in, doses_out);
+-- Every store's recent use at once (the country's stock report), read from the index alone.
+create index rollup_stock_use_idx on rollup_stock (day) include (store_id, product_id, party, doses_in, doses_out)
+  where party in ('administered', 'wasted');
 
 -- Cubes. Area cubes also hold a row for the whole country, area_id 0.
 create table cube_dose_area (
