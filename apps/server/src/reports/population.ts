@@ -5,7 +5,7 @@ import { recordAudit } from '../audit/audit.ts';
 import { withTransaction, type Db } from '../db/database.ts';
 import { AppError, badRequest } from '../http/errors.ts';
 import { readCsv } from '../reference/csv.ts';
-import { rebuildPopulationCube } from './rollups.ts';
+import { rebuildPopulationCube, ROLLUP_LOCK } from './rollups.ts';
 import { areaDto, inArea, resolveTarget } from './scope.ts';
 import { AGE_BAND_LABELS, type PopulationReportT } from './schemas.ts';
 import { AGE_BANDS, GENDERS, type GenderT } from './service.ts';
@@ -26,8 +26,6 @@ export interface PopulationLineError {
 }
 
 const MAX_LINES = 200_000;
-/** The key rollups.ts takes while it writes the rollups and cubes. */
-const ROLLUP_LOCK = 740_921_001;
 
 /**
  * Population denominators: imported by CSV (area_code, age_band, gender, population) for

@@ -9,8 +9,8 @@ import type { Database, Queryable } from '../db/database.ts';
  * except `rebuildRollups` (an officer's command) and `checkRollups` (the proof).
  */
 
-/** One key for the appliers, the rebuild and the check: only one of them works at a time. */
-const ROLLUP_LOCK = 740_921_001;
+/** One key for the appliers, the rebuild, the check and population imports: one of them at a time. */
+export const ROLLUP_LOCK = 740_921_001;
 
 /**
  * The cube rows an area's figures go into: the whole country (0) and every area on its
