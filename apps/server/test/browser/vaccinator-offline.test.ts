@@ -175,9 +175,11 @@ describe('vaccinator app offline, in a real browser', () => {
     await officer.getByTestId('aefi-submit').click();
     await officer.getByText('Thank you: the report is recorded.').waitFor();
     await officer.goto(`${server.base}/console/aefi`);
-    const report = officer.getByTestId('aefi-list').locator('tbody tr');
+    // The demo's history has side-effect reports of its own: this person's is listed once.
+    const report = officer
+      .getByTestId('aefi-list')
+      .locator('tbody tr', { hasText: people[2]!.registrationNumber });
     await expect.poll(() => report.count()).toBe(1);
-    expect(await report.first().textContent()).toContain(people[2]!.registrationNumber);
 
     // Replaying the upload stores nothing new: every record answers "already stored".
     const staff = await signInApi(server.base, 'vaccinator');
