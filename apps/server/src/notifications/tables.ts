@@ -24,6 +24,8 @@ export interface NotificationTable {
   provider_ref: string | null;
   created_at: Generated<Date>;
   sent_at: Timestamp | null;
+  /** Kept by the database from the template: 0 codes, 1 a person's own action, 2 bulk (0010_outbox_order.sql). */
+  priority: ColumnType<0 | 1 | 2, never, never>;
 }
 
 // A type alias, not an interface: $extendTables wants a type with an implicit index signature.

@@ -45,6 +45,9 @@ type Outcome =
  *
  * Only the worker holding the current lease may reschedule or fail a row; a successful send is
  * recorded whoever holds it, because the message has gone out.
+ *
+ * One-time codes go first, then what a person has just done, then bulk messages (the priority the
+ * database gives each template, migrations/0010_outbox_order.sql); each in the order it fell due.
  */
 /**
  * A CTE that makes the statement's own transaction commit without waiting for its WAL to reach the
@@ -64,12 +67,27 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
     const now = sqlNow(clock);
     const { rows } = await sql<ClaimedNotification>`${prepared}
       with ${ASYNC_COMMIT},
+      -- The earliest due of each priority, read in index order (one short range each); then the
+      -- batch taken from them, highest priority first, passing over rows another loop holds.
+      candidates as materialized (
+        (select id from notification
+         where priority = 0 and status in ('queued', 'sending') and next_attempt_at <= ${now}
+         order by next_attempt_at, id limit ${settings.batchSize}::int)
+        union all
+        (select id from notification
+         where priority = 1 and status in ('queued', 'sending') and next_attempt_at <= ${now}
+         order by next_attempt_at, id limit ${settings.batchSize}::int)
+        union all
+        (select id from notification
+         where priority = 2 and status in ('queued', 'sending') and next_attempt_at <= ${now}
+         order by next_attempt_at, id limit ${settings.batchSize}::int)
+      ),
       due as materialized (
-        select id from notification
-        where status in ('queued', 'sending') and next_attempt_at <= ${now}
-        order by next_attempt_at, id
+        select n.id from notification n
+        where n.id in (select id from candidates) and n.status in ('queued', 'sending') and n.next_attempt_at <= ${now}
+        order by n.priority, n.next_attempt_at, n.id
         limit ${settings.batchSize}::int
-        for update skip locked
+        for update of n skip locked
       )
       update notification n
       set status = 'sending', attempts = n.attempts + 1, next_attempt_at = ${sqlAfter(now, settings.leaseMs)}

@@ -20,7 +20,12 @@ import {
   type HttpGatewaySettings,
 } from '../../src/notifications/settings.ts';
 import type { NotificationTables } from '../../src/notifications/tables.ts';
-import { renderMessage, TemplateError } from '../../src/notifications/templates.ts';
+import {
+  renderMessage,
+  TEMPLATE_NAMES,
+  TemplateError,
+  type TemplateName,
+} from '../../src/notifications/templates.ts';
 import { startNotificationWorker } from '../../src/notifications/worker.ts';
 import { identifierVault } from '../../src/privacy/identifiers.ts';
 import { testDatabase } from '../support/db.ts';
@@ -256,6 +261,83 @@ describe('SMS outbox', () => {
       expect(logLines.join('\n')).not.toContain(secret);
     }
     expect((await row(bn.id)).person_id).toBe(17);
+  });
+
+  it("sends a one-time code before a bulk run queued ahead of it, then the person's own messages, then the bulk in order", async () => {
+    const file = path.join(dir, 'priority.jsonl');
+    // An auto-scheduler batch: 25 messages in one statement, all with the same time.
+    const bulk = Array.from({ length: 25 }, (_, i) => ({
+      recipient_enc: vault.encrypt(PHONE),
+      template: 'appointment_assigned',
+      locale: 'en' as const,
+      params: JSON.stringify({
+        name: `Person ${i}`,
+        doseNumber: 1,
+        centre: 'Savar UHC',
+        date: '2026-12-01',
+        time: '09:00',
+        code: String(1000 + i),
+      }),
+      person_id: 100 + i,
+    }));
+    const queued = await database.db
+      .$extendTables<NotificationTables>()
+      .insertInto('notification')
+      .values(bulk)
+      .returning('id')
+      .execute();
+    const own = await enqueue('registration_confirmed');
+    const otp = await enqueue('otp', '+8801898765432');
+    const worker = startNotificationWorker({
+      db: database.db,
+      vault,
+      provider: fileSmsProvider(file),
+      // One at a time: the sink's lines are in the order the messages went out.
+      settings: { ...SETTINGS, batchSize: 10, concurrency: 1 },
+      log: recordingLog().log,
+    });
+    expect(await worker.drain()).toBe(27);
+    await worker.stop();
+    const order = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { notificationId: number }).notificationId);
+    expect(order).toEqual([otp.id, own.id, ...queued.map((r) => r.id)]);
+  });
+
+  it('gives every template a priority: codes first, bulk last', async () => {
+    const expected: Record<TemplateName, 0 | 1 | 2> = {
+      otp: 0,
+      registration_confirmed: 1,
+      registration_pending: 1,
+      registration_verified: 1,
+      registration_failed_verification: 1,
+      appointment_booked: 1,
+      appointment_assigned: 2,
+      appointment_rescheduled: 1,
+      appointment_cancelled: 1,
+      session_cancelled: 1,
+      appointment_missed: 2,
+      appointment_reminder: 2,
+      dose_recorded: 1,
+      dose_recorded_next: 1,
+    };
+    expect(Object.keys(expected).sort()).toEqual([...TEMPLATE_NAMES].sort());
+    const written = await database.db
+      .$extendTables<NotificationTables>()
+      .insertInto('notification')
+      .values(
+        TEMPLATE_NAMES.map((template) => ({
+          recipient_enc: vault.encrypt(PHONE),
+          template,
+          locale: 'en' as const,
+          params: '{}',
+          person_id: null,
+        })),
+      )
+      .returning(['template', 'priority'])
+      .execute();
+    expect(Object.fromEntries(written.map((r) => [r.template, r.priority]))).toEqual(expected);
   });
 
   it('refuses a message it could not render, and a recipient that is not an E.164 phone', async () => {
