@@ -70,6 +70,13 @@ async function driveAutoschedule(ctx: BenchContext): Promise<Measured> {
     const t = performance.now();
     const setup = await writeCampaign(db);
     say(`data written in ${((performance.now() - t) / 1000).toFixed(1)} s: ${JSON.stringify(setup)}`);
+    // A campaign's registrations arrive over weeks: the report rollups have taken them in long
+    // before a run. Here they were written a moment ago, so the run waits until the server's
+    // rollup loop has caught up rather than compete with it.
+    const caughtUp = performance.now();
+    await rollupsCaughtUp(db);
+    say(`rollups caught up in ${((performance.now() - caughtUp) / 1000).toFixed(1)} s`);
+    const autoBefore = await autoAppointments(db);
 
     const token = await staffToken(ctx.base);
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -91,7 +98,7 @@ async function driveAutoschedule(ctx: BenchContext): Promise<Measured> {
     if (run.status !== 'done' || !run.summary) throw new Error(`the run ${run.status}: ${run.error ?? ''}`);
     say(`run ${run.id} done in ${wall.toFixed(1)} s: ${JSON.stringify(run.summary)}`);
 
-    const errors = await integrityProblems(db, run.summary.placed);
+    const errors = await integrityProblems(db, run.summary.placed, autoBefore);
     say('exact optimum of a 2,000-person instance with HiGHS...');
     const gap = await optimalityGap(setup.seatsPerPerson);
     return {
@@ -279,8 +286,24 @@ async function writeCampaign(db: Db) {
   };
 }
 
+async function rollupsCaughtUp(db: Db): Promise<void> {
+  for (;;) {
+    const { rows } = await sql<{ waiting: boolean }>`
+      select exists (select 1 from rollup_delta) as waiting`.execute(db);
+    if (!rows[0]!.waiting) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Appointments the auto-scheduler wrote (the demo's own history has some). */
+async function autoAppointments(db: Db): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from appointment where booked_via = 'auto'`.execute(db);
+  return rows[0]!.n;
+}
+
 /** Violations of what a run must never do; 0 when all is well. */
-async function integrityProblems(db: Db, placed: number): Promise<number> {
+async function integrityProblems(db: Db, placed: number, autoBefore: number): Promise<number> {
   const { rows } = await sql<{ over: number; auto: number; still_waiting: number; doubled: number }>`
     select (select count(*) from session_slot where booked > capacity)::int as over,
            (select count(*) from appointment where booked_via = 'auto')::int as auto,
@@ -291,8 +314,8 @@ async function integrityProblems(db: Db, placed: number): Promise<number> {
               join appointment a on a.slot_id = sl.id and a.status = 'booked'
               group by sl.id, sl.booked having count(*) > sl.booked) x)::int as doubled`.execute(db);
   const r = rows[0]!;
-  const problems = r.over + r.still_waiting + r.doubled + (r.auto === placed ? 0 : 1);
-  if (problems) say(`integrity problems: ${JSON.stringify(r)} (placed ${placed})`);
+  const problems = r.over + r.still_waiting + r.doubled + (r.auto - autoBefore === placed ? 0 : 1);
+  if (problems) say(`integrity problems: ${JSON.stringify(r)} (placed ${placed}, auto before ${autoBefore})`);
   return problems;
 }
 

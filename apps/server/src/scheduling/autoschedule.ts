@@ -652,6 +652,23 @@ export function autoscheduleService(deps: {
     const tAssign = performance.now();
     await step(0.3, 'writing');
 
+    // Why the people the scheduler could not place wait, on their queue entries: written while the
+    // appointments are (no placed person is among them), then those who lost their seat meanwhile.
+    const markAll = async (
+      list: readonly { personId: number; doseNumber: number; reason: UnplacedReason }[],
+    ) => {
+      for (let i = 0; i < list.length; i += READ_PAGE) {
+        const chunk = list.slice(i, i + READ_PAGE);
+        await repo.markUnplaced(
+          chunk.map((u) => u.personId),
+          chunk.map((u) => u.doseNumber),
+          chunk.map((u) => u.reason),
+        );
+      }
+    };
+    const marking = markAll(result.unplaced);
+    marking.catch(() => undefined);
+
     // Writers in parallel on a server database, each with the facilities of its own share, so that
     // no two of them ever want the same slot; each writes its share in queue order.
     const writers = Math.max(1, deps.writers ?? 1);
@@ -682,29 +699,21 @@ export function autoscheduleService(deps: {
     const tWrite = performance.now();
     await step(0.9, 'recording');
 
-    // Why the others wait, on their queue entries. Seats lost to citizens count as no capacity.
-    const unplaced: { personId: number; doseNumber: number; reason: UnplacedReason }[] = [
-      ...result.unplaced,
-      ...lost.map((a) => ({
-        personId: a.personId,
-        doseNumber: a.doseNumber,
-        reason: 'no_capacity_nearby' as const,
-      })),
-    ];
+    // Seats lost to citizens meanwhile count as no capacity.
+    const lostSeats = lost.map((a) => ({
+      personId: a.personId,
+      doseNumber: a.doseNumber,
+      reason: 'no_capacity_nearby' as const,
+    }));
+    await marking;
+    await markAll(lostSeats);
+    const unplaced = [...result.unplaced, ...lostSeats];
     const byReason: Record<string, number> = {};
     const byDose: Record<string, { placed: number; unplaced: number }> = {};
     for (const [dose, n] of placedByDose) byDose[dose] = { placed: n, unplaced: 0 };
     for (const u of unplaced) {
       byReason[u.reason] = (byReason[u.reason] ?? 0) + 1;
       (byDose[u.doseNumber] ??= { placed: 0, unplaced: 0 }).unplaced++;
-    }
-    for (let i = 0; i < unplaced.length; i += READ_PAGE) {
-      const chunk = unplaced.slice(i, i + READ_PAGE);
-      await repo.markUnplaced(
-        chunk.map((u) => u.personId),
-        chunk.map((u) => u.doseNumber),
-        chunk.map((u) => u.reason),
-      );
     }
     const tEnd = performance.now();
     return {
