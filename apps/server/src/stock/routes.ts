@@ -15,6 +15,7 @@ import {
   LotCreate,
   LotListQuery,
   Plan,
+  PlanCancel,
   PlanCreate,
   PlanLinesUpdate,
   Receipt,
@@ -298,6 +299,22 @@ export function stockRoutes(app: App, deps: { stock: StockService }) {
       config: { access: { action: 'stock.write', scope: planScope } },
     },
     (req) => stock.dispatchPlan(principalOf(req), req.params.id, ctxOf(req)),
+  );
+
+  app.post(
+    '/api/allocation-plans/:id/cancel',
+    {
+      schema: {
+        operationId: 'cancelAllocationPlan',
+        tags: TAGS,
+        summary: 'Withdraw a draft or approved plan that has not been dispatched, saying why',
+        params: IdParams,
+        body: PlanCancel,
+        response: { 200: Plan, ...errors(400, 401, 403, 404, 409) },
+      },
+      config: { access: { action: 'stock.approve', scope: planScope } },
+    },
+    (req) => stock.cancelPlan(principalOf(req), req.params.id, req.body.reason, ctxOf(req)),
   );
 
   app.get(

@@ -176,6 +176,16 @@ export const PlanLinesUpdate = Type.Object(
   },
   { additionalProperties: false },
 );
+export const PlanCancel = Type.Object(
+  {
+    reason: Type.String({
+      minLength: 1,
+      maxLength: 500,
+      description: 'Why the plan is withdrawn (kept in the audit trail).',
+    }),
+  },
+  { additionalProperties: false },
+);
 export const Plan = Type.Object({
   id: Type.Integer(),
   fromStoreId: Type.Integer(),

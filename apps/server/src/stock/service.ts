@@ -347,6 +347,14 @@ export function stockService(deps: { db: Db; read: Db; settings: StockSettings }
     return p;
   }
 
+  const planCancelled = () =>
+    conflict(
+      'plan_cancelled',
+      'This plan was cancelled; it can no longer be changed, approved or dispatched.',
+    );
+  const hasTransfers = async (trx: Queryable, planId: number) =>
+    !!(await trx.selectFrom('stock_transfer').select('id').where('plan_id', '=', planId).executeTakeFirst());
+
   const vialDto = (r: {
     id: number;
     lot_id: number;
@@ -823,6 +831,7 @@ export function stockService(deps: { db: Db; read: Db; settings: StockSettings }
     ) {
       return withTransaction(db, async (trx) => {
         const p = await lockPlan(trx, id);
+        if (p.status === 'cancelled') throw planCancelled();
         if (p.status !== 'draft')
           throw conflict('plan_not_draft', 'Only a draft plan can be changed; this one is ' + p.status + '.');
         const current = await trx
@@ -875,6 +884,7 @@ export function stockService(deps: { db: Db; read: Db; settings: StockSettings }
     async approvePlan(actor: Principal, id: number, ctx: RequestContext) {
       return withTransaction(db, async (trx) => {
         const p = await lockPlan(trx, id);
+        if (p.status === 'cancelled') throw planCancelled();
         if (p.status !== 'draft')
           throw conflict('plan_not_draft', `This plan is ${p.status}; only a draft can be approved.`);
         await trx
@@ -890,9 +900,10 @@ export function stockService(deps: { db: Db; read: Db; settings: StockSettings }
     async dispatchPlan(actor: Principal, id: number, ctx: RequestContext) {
       return withTransaction(db, async (trx) => {
         const p = await lockPlan(trx, id);
+        if (p.status === 'cancelled') throw planCancelled();
         if (p.status !== 'approved')
           throw conflict('plan_not_approved', 'A plan is dispatched once it has been approved.');
-        if (await trx.selectFrom('stock_transfer').select('id').where('plan_id', '=', id).executeTakeFirst())
+        if (await hasTransfers(trx, id))
           throw conflict('plan_already_dispatched', 'This plan has already been dispatched.');
         const lines = await trx
           .selectFrom('allocation_line')
@@ -935,6 +946,33 @@ export function stockService(deps: { db: Db; read: Db; settings: StockSettings }
           transfers: transfers.length,
         });
         return { plan: await planDto(trx, id), transfers };
+      });
+    },
+
+    /**
+     * Withdraws a draft or approved plan that has not been dispatched. The plan row is locked as
+     * dispatch locks it, so a cancel and a dispatch of the same plan never both succeed. The plan
+     * keeps no columns for this: who cancelled it, when and why are in the audit trail.
+     */
+    async cancelPlan(actor: Principal, id: number, reason: string, ctx: RequestContext) {
+      const why = reason.trim();
+      if (!why) throw badRequest('reason_required', 'Say why the plan is cancelled.', field('reason'));
+      return withTransaction(db, async (trx) => {
+        const p = await lockPlan(trx, id);
+        if (p.status === 'cancelled')
+          throw conflict('plan_cancelled', 'This plan has already been cancelled.');
+        if (await hasTransfers(trx, id))
+          throw conflict(
+            'plan_already_dispatched',
+            'This plan has been dispatched: its transfers have left the store, so it can no longer be cancelled.',
+          );
+        await trx.updateTable('allocation_plan').set({ status: 'cancelled' }).where('id', '=', id).execute();
+        const from = await store(trx, p.from_store_id);
+        await audit(trx, actor, ctx, 'stock.plan.cancelled', 'allocation_plan', id, from.area_id, {
+          from: p.status,
+          reason: why,
+        });
+        return planDto(trx, id);
       });
     },
 

@@ -1,20 +1,24 @@
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api, unwrap } from '../api/client.ts';
+import { api, unwrap, type ApiError } from '../api/client.ts';
 import type { Plan } from '../api/stock.ts';
 import { useSessionState } from '../auth/session.ts';
 import { mayDo } from '../console/permissions.ts';
 import { ErrorAlert } from '../ui/ErrorAlert.tsx';
 import { useFormat } from '../ui/format.ts';
-import { Loading } from '../ui/Notice.tsx';
+import { TextAreaField } from '../ui/fields.tsx';
+import { Loading, Notice } from '../ui/Notice.tsx';
 import { TableWrap } from '../ui/TableWrap.tsx';
 import { usePageTitle } from '../ui/usePageTitle.ts';
-import { stockKeys } from './queries.ts';
+import { stockKeys, useCancelPlan } from './queries.ts';
 import { Fact } from '../ui/Fact.tsx';
 
-/** An allocation plan: suggested doses per store below, edited, approved by an officer, dispatched. */
+/**
+ * An allocation plan: suggested doses per store below, edited, approved by an officer, dispatched.
+ * Until it is dispatched, an officer who may approve it may cancel it, saying why.
+ */
 export function PlanPage() {
   const { t } = useTranslation();
   const id = Number(useParams().id);
@@ -36,6 +40,10 @@ function PlanView({ plan }: { plan: Plan }) {
   const [doses, setDoses] = useState(() => plan.lines.map((l) => String(l.doses)));
   const [problem, setProblem] = useState<string | null>(null);
   const draft = plan.status === 'draft';
+  const [cancelling, setCancelling] = useState(false);
+  const [reason, setReason] = useState('');
+  const [reasonProblem, setReasonProblem] = useState<string | undefined>();
+  const cancel = useCancelPlan(plan.id);
   const settle = (p: Plan) => {
     queryClient.setQueryData(stockKeys.plan(plan.id), p);
     void queryClient.invalidateQueries({ queryKey: stockKeys.all });
@@ -67,6 +75,21 @@ function PlanView({ plan }: { plan: Plan }) {
     if (doses.some((d) => !/^\d+$/.test(d.trim()))) return setProblem(t('stock.plan.wholeOrZero'));
     save.mutate();
   };
+  const cancellable =
+    mayDo(user, 'stock.approve') &&
+    (draft || (plan.status === 'approved' && !plan.dispatched && !dispatch.data));
+  const confirmCancel = (e: FormEvent) => {
+    e.preventDefault();
+    if (!reason.trim()) return setReasonProblem(t('stock.plan.cancelReasonNeeded'));
+    setReasonProblem(undefined);
+    cancel.mutate(reason.trim());
+  };
+  const cancelRefused = (error: ApiError) =>
+    error.code === 'plan_cancelled' || error.code === 'plan_already_dispatched'
+      ? t(`stock.plan.cancelRefused.${error.code}`)
+      : undefined;
+  const refusedAsCancelled = (error: ApiError) =>
+    error.code === 'plan_cancelled' ? t('stock.plan.cancelledNote') : undefined;
   return (
     <>
       <p className="back-link">
@@ -138,7 +161,8 @@ function PlanView({ plan }: { plan: Plan }) {
           {problem}
         </p>
       )}
-      <ErrorAlert error={save.error ?? approve.error ?? dispatch.error} />
+      {plan.status === 'cancelled' && <Notice tone="info">{t('stock.plan.cancelledNote')}</Notice>}
+      <ErrorAlert error={save.error ?? approve.error ?? dispatch.error} localMessage={refusedAsCancelled} />
       {dispatch.data && (
         <p className="notice notice-success" role="status">
           {t('stock.plan.transfersMade')}{' '}
@@ -149,38 +173,88 @@ function PlanView({ plan }: { plan: Plan }) {
           ))}
         </p>
       )}
-      <div className="actions">
-        {draft && (
-          <button
-            type="button"
-            className="button secondary"
-            onClick={saveLines}
-            disabled={!changed || save.isPending}
-          >
-            {t('stock.plan.save')}
-          </button>
-        )}
-        {draft && mayDo(user, 'stock.approve') && (
-          <button
-            type="button"
-            className="button"
-            onClick={() => approve.mutate()}
-            disabled={changed || approve.isPending}
-          >
-            {t('stock.plan.approve')}
-          </button>
-        )}
-        {plan.status === 'approved' && !plan.dispatched && !dispatch.data && (
-          <button
-            type="button"
-            className="button"
-            onClick={() => dispatch.mutate()}
-            disabled={dispatch.isPending}
-          >
-            {t('stock.plan.dispatch')}
-          </button>
-        )}
-      </div>
+      <ErrorAlert error={cancel.error} localMessage={cancelRefused} />
+      {cancelling && cancellable ? (
+        <form
+          className="confirm-box stack"
+          onSubmit={confirmCancel}
+          noValidate
+          data-testid="cancel-plan-form"
+        >
+          <p>{t('stock.plan.cancelIntro')}</p>
+          <TextAreaField
+            label={t('stock.plan.cancelReason')}
+            hint={t('stock.plan.cancelReasonHint')}
+            value={reason}
+            onChange={setReason}
+            rows={3}
+            maxLength={500}
+            error={reasonProblem}
+            required
+            prose
+          />
+          <div className="actions">
+            <button type="submit" className="button danger" disabled={cancel.isPending}>
+              {t('stock.plan.confirmCancel')}
+            </button>
+            <button
+              type="button"
+              className="button secondary"
+              onClick={() => {
+                cancel.reset();
+                setReasonProblem(undefined);
+                setCancelling(false);
+              }}
+            >
+              {t('stock.plan.keep')}
+            </button>
+          </div>
+        </form>
+      ) : (
+        <div className="actions">
+          {draft && (
+            <button
+              type="button"
+              className="button secondary"
+              onClick={saveLines}
+              disabled={!changed || save.isPending}
+            >
+              {t('stock.plan.save')}
+            </button>
+          )}
+          {draft && mayDo(user, 'stock.approve') && (
+            <button
+              type="button"
+              className="button"
+              onClick={() => approve.mutate()}
+              disabled={changed || approve.isPending}
+            >
+              {t('stock.plan.approve')}
+            </button>
+          )}
+          {plan.status === 'approved' && !plan.dispatched && !dispatch.data && (
+            <button
+              type="button"
+              className="button"
+              onClick={() => dispatch.mutate()}
+              disabled={dispatch.isPending}
+            >
+              {t('stock.plan.dispatch')}
+            </button>
+          )}
+          {cancellable && (
+            <button
+              type="button"
+              className="button danger"
+              onClick={() => setCancelling(true)}
+              disabled={approve.isPending || dispatch.isPending}
+              data-testid="cancel-plan"
+            >
+              {t('stock.plan.cancel')}
+            </button>
+          )}
+        </div>
+      )}
     </>
   );
 }

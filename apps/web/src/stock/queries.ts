@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api/client.ts';
 
 export const stockKeys = {
@@ -16,6 +16,23 @@ export const stockKeys = {
   lots: (productId: number | null) => ['stock', 'lots', productId] as const,
   alerts: (storeId: number | null) => ['stock', 'alerts', storeId] as const,
 };
+
+const cancelPlanCall = (id: number, reason: string) =>
+  api.POST('/api/allocation-plans/{id}/cancel', { params: { path: { id } }, body: { reason } });
+
+/** Withdraws a draft or approved plan not yet dispatched; the plan shown becomes the cancelled one. */
+export function useCancelPlan(id: number) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (reason: string) => unwrap(cancelPlanCall(id, reason)),
+    onSuccess: (plan) => {
+      queryClient.setQueryData(stockKeys.plan(id), plan);
+      void queryClient.invalidateQueries({ queryKey: stockKeys.all });
+    },
+    // Refused because the plan moved on meanwhile (cancelled or dispatched elsewhere): show it as it is.
+    onError: () => void queryClient.invalidateQueries({ queryKey: stockKeys.plan(id) }),
+  });
+}
 
 export function useStores(filter: { q?: string; level?: string; parentId?: number }) {
   return useQuery({
