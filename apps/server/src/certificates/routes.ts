@@ -128,6 +128,10 @@ const ShcFile = Type.Unsafe<string>({
   description: 'application/smart-health-card: { "verifiableCredential": [<JWS>] }',
 });
 
+/** How staff routes of a person answer for a person outside the caller's scope. */
+const OUTSIDE_SCOPE =
+  'A person outside your scope is answered like a person who does not exist: 404 `not_found`.';
+
 export function certificateRoutes(
   app: App,
   deps: {
@@ -331,12 +335,15 @@ export function certificateRoutes(
         operationId: 'personCertificates',
         tags: ['certificates'],
         summary: "A person's certificates, newest first (audited as a read of the person)",
+        description: OUTSIDE_SCOPE,
         params: IdParams,
         response: { 200: Type.Object({ items: Type.Array(Certificate) }), ...errors(401, 403, 404) },
       },
       config: { access: { action: 'person.read' } },
     },
     async (req) => {
+      // A person outside the caller's scope is answered as one who does not exist.
+      await certificates.mayRead(principalOf(req), req.params.id);
       const p = await registration.staffGet(principalOf(req), req.params.id, ctxOf(req));
       return { items: await certificates.list(p.id) };
     },
@@ -349,6 +356,7 @@ export function certificateRoutes(
         operationId: 'staffCertificatePdf',
         tags: ['certificates'],
         summary: "Print a person's certificate (PDF; audited as a read of the person)",
+        description: OUTSIDE_SCOPE,
         params: CertificateParams,
         querystring: LocaleQuery,
         produces: ['application/pdf'],
@@ -357,6 +365,7 @@ export function certificateRoutes(
       config: { access: { action: 'person.read' } },
     },
     async (req, reply) => {
+      await certificates.mayRead(principalOf(req), req.params.id);
       const p = await registration.staffGet(principalOf(req), req.params.id, ctxOf(req));
       const r = await certificates.pdf(p.id, req.params.certificateId, req.query.locale);
       return reply
@@ -378,6 +387,7 @@ export function certificateRoutes(
         tags: ['certificates'],
         summary:
           "Re-issue a person's certificates from their record as it is now: each certificate in force is revoked and replaced by a new version",
+        description: OUTSIDE_SCOPE,
         params: IdParams,
         body: Type.Optional(
           Type.Object(
@@ -405,6 +415,7 @@ export function certificateRoutes(
         tags: ['certificates'],
         summary:
           'Revoke a certificate: it goes on the published revocation lists and is not re-issued by itself',
+        description: OUTSIDE_SCOPE,
         params: CertificateParams,
         body: Type.Object(
           { reason: Type.String({ minLength: 3, maxLength: 500 }) },
@@ -431,6 +442,8 @@ export function certificateRoutes(
         operationId: 'findCertificate',
         tags: ['certificates'],
         summary: 'Find a certificate by its HCID (audited as a read of the person)',
+        description:
+          'A certificate of a person outside your scope is answered like an HCID no certificate has: 404 `not_found`.',
         querystring: Type.Object(
           { hcid: Type.String({ minLength: 1, maxLength: 100 }) },
           { additionalProperties: false },
@@ -440,8 +453,9 @@ export function certificateRoutes(
       config: { access: { action: 'person.read' } },
     },
     async (req) => {
-      const found = await certificates.findByHcid(req.query.hcid);
-      // The person's scope decides, and the look-up is recorded like any read of the person.
+      // The person's scope decides (outside it, 404 as for an unknown HCID)...
+      const found = await certificates.findByHcid(principalOf(req), req.query.hcid);
+      // ...and the look-up is recorded like any read of the person.
       await registration.staffGet(principalOf(req), found.person_id, ctxOf(req));
       return { items: [await certificates.one(found.person_id, found.id)] };
     },

@@ -286,17 +286,25 @@ export function certificateService(deps: {
     };
   }
 
-  async function personScopes(personId: number): Promise<Scope[]> {
+  /**
+   * The person's scopes when staff may see the person; undefined for a person outside the caller's
+   * scope, as for one who does not exist. Staff look-ups answer both with the same 404, so that none
+   * tells staff who, or which certificate, exists beyond what they may see.
+   */
+  async function scopesSeenBy(staff: Principal, personId: number): Promise<Scope[] | undefined> {
     const p = await registrationRepository(db).view(personId);
-    if (!p) throw notFound('The person');
+    if (!p) return undefined;
     const scopes: Scope[] = [{ kind: 'area', areaPath: p.area_path }];
     if (p.preferred_facility_id !== null && p.facility_area_path)
       scopes.push({ kind: 'facility', facilityId: p.preferred_facility_id, areaPath: p.facility_area_path });
-    return scopes;
+    return scopes.some((s) => authorize(staff, 'person.read', s)) ? scopes : undefined;
   }
 
+  /** Staff who may see the person but not correct them are refused (403); others learn nothing (404). */
   async function mayCorrect(staff: Principal, personId: number) {
-    if (!(await personScopes(personId)).some((s) => authorize(staff, 'person.correct', s))) throw forbidden();
+    const scopes = await scopesSeenBy(staff, personId);
+    if (!scopes) throw notFound('The person');
+    if (!scopes.some((s) => authorize(staff, 'person.correct', s))) throw forbidden();
   }
 
   async function inForce(personId: number, certificateId: number): Promise<Row> {
@@ -409,15 +417,24 @@ export function certificateService(deps: {
       return dto((await certificateRepository(db).one(personId, certificateId))!, false);
     },
 
-    /** The person and certificate an HCID names (staff search); the caller checks the person's scope. */
-    async findByHcid(hcid: string) {
+    /** Answers 404 (as for no such person) unless staff may see the person. */
+    async mayRead(staff: Principal, personId: number): Promise<void> {
+      if (!(await scopesSeenBy(staff, personId))) throw notFound('The person');
+    },
+
+    /**
+     * The person and certificate an HCID names (staff search). A certificate of a person outside
+     * the caller's scope is answered exactly as an HCID no certificate has: the search tells staff
+     * nothing of certificates they may not see. The caller records the read of the person.
+     */
+    async findByHcid(staff: Principal, hcid: string) {
       const id = hcid.trim().toUpperCase();
       if (!hcidChecks(id))
         throw badRequest('invalid_hcid', 'This is not a certificate ID (URN:UVCI:01:BD:…#check).', [
           { field: 'hcid' },
         ]);
       const found = await certificateRepository(db).byHcid(id);
-      if (!found) throw notFound('The certificate');
+      if (!found || !(await scopesSeenBy(staff, found.person_id))) throw notFound('The certificate');
       return found;
     },
 

@@ -7,6 +7,7 @@ import type { BookingService } from './booking.ts';
 import type { SessionService } from './sessions.ts';
 import {
   BookingBody,
+  BookingConflict,
   CitizenAppointments,
   IsoDate,
   RescheduleBody,
@@ -220,7 +221,11 @@ export function schedulingRoutes(
         summary: 'Book an appointment for a person at a help desk or centre',
         params: IdParams,
         body: StaffBookingBody,
-        response: { 201: Type.Ref('Appointment'), ...errors(400, 401, 403, 404, 409, 429) },
+        response: {
+          201: Type.Ref('Appointment'),
+          ...errors(400, 401, 403, 404, 429),
+          409: BookingConflict,
+        },
       },
       config: {
         access: {
@@ -371,7 +376,8 @@ export function schedulingRoutes(
         response: {
           200: Type.Ref('Appointment'),
           201: Type.Ref('Appointment'),
-          ...errors(400, 401, 404, 409, 429),
+          ...errors(400, 401, 404, 429),
+          409: BookingConflict,
         },
       },
       config: { citizen: true, rateLimit: bookingLimit },
@@ -416,7 +422,11 @@ export function schedulingRoutes(
         summary: 'Move an appointment to another session or time slot (a limited number of times)',
         params: PersonAppointmentParams,
         body: RescheduleBody,
-        response: { 200: Type.Ref('Appointment'), ...errors(400, 401, 404, 409, 429) },
+        response: {
+          200: Type.Ref('Appointment'),
+          ...errors(400, 401, 404, 429),
+          409: BookingConflict,
+        },
       },
       config: { citizen: true, rateLimit: bookingLimit },
     },

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { AvailableSessionSchema } from '../availability/schemas.ts';
 
 export const IsoDate = Type.String({ format: 'date', description: 'A calendar date, YYYY-MM-DD.' });
 export const ClockTime = Type.String({
@@ -192,3 +193,49 @@ export const CitizenAppointments = Type.Object({
   appointments: Type.Array(Type.Ref(Appointment)),
   nextDoses: Type.Array(NextDoseInfo),
 });
+
+/** A time of the same session that still has seats, offered when the chosen one is full. */
+export const OtherSlot = Type.Object({
+  slotId: Type.Integer(),
+  startsAt: ClockTime,
+  available: Type.Integer({ description: 'Seats left in this time slot.' }),
+});
+
+/**
+ * The 409 of booking and rescheduling: the one error body, whose details say, for a full session or
+ * time slot (`session_full`, `slot_full`), what is still free. Other codes keep their own details
+ * (e.g. `doseNumber`, `earliestDate`, `appointmentId`), which pass through as they are.
+ */
+export const BookingConflict = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({
+        description:
+          'Stable machine-readable code: `session_full` and `slot_full` when there is no seat left, else the rule the booking breaks (`appointment_exists`, `too_early`, ...).',
+      }),
+      message: Type.String({ description: 'What went wrong, for a person.' }),
+      details: Type.Optional(
+        Type.Object(
+          {
+            otherSlots: Type.Optional(
+              Type.Array(OtherSlot, {
+                description:
+                  'With `session_full` and `slot_full`: the times of the same session that still have seats (empty for a full session).',
+              }),
+            ),
+            alternatives: Type.Optional(
+              Type.Array(AvailableSessionSchema, {
+                description:
+                  'With `session_full` and `slot_full`: the nearest other sessions with a seat left for this dose of this product, nearest first, then soonest (at most 5).',
+              }),
+            ),
+          },
+          { additionalProperties: true },
+        ),
+      ),
+      requestId: Type.String(),
+    }),
+  },
+  { description: 'Error' },
+);
+export type BookingConflictT = Static<typeof BookingConflict>;

@@ -86,8 +86,8 @@ interface Fixture {
   stockProduct: number;
   /** A receipt into the national store, with one document. */
   receipt: { id: number; documentId: number };
-  /** Allocation plans of the Dhaka district store: a draft, a draft to approve, an approved one. */
-  plan(key: 'draft' | 'pending' | 'approved'): number;
+  /** Allocation plans of the Dhaka district store: a draft, a draft to approve, an approved one, one to cancel. */
+  plan(key: 'draft' | 'pending' | 'approved' | 'cancellable'): number;
   /** Transfers dispatched by the Dhaka district store to the Savar centre and to the district hospital. */
   transfer(key: 'centre' | 'hospital'): number;
   /** A vial open at the Savar centre. */
@@ -127,13 +127,21 @@ interface Attempt {
   as: Actor;
   why: string;
   call: (f: Fixture) => Call;
+  /**
+   * 404 `not_found` where the route tells staff nothing of what lies outside their scope (the
+   * certificate routes answer a person there like one who does not exist); 403 `forbidden` else.
+   */
+  hidden?: true;
 }
 
 interface RouteCase {
   method: Method;
   /** As in the OpenAPI document: `/api/areas/{id}`. */
   path: string;
-  /** Who must get 403: a user without the role, a user outside the area (none for any-staff routes). */
+  /**
+   * Who must get 403 (or 404 where `hidden`): a user without the role, a user outside the area (none
+   * for any-staff routes).
+   */
   denied: Attempt[];
   allowed: Attempt & {
     status: number;
@@ -167,6 +175,9 @@ const ROLE = 'lacks the role';
 const NO_GRANTS = 'has no grant at all';
 const AREA = 'outside the area';
 const FACILITY = 'bound to another facility';
+/** Attempts from outside the scope of a route that hides what lies there: 404 as for nothing. */
+const hidden = (attempts: Attempt[]): Attempt[] =>
+  attempts.map((a) => (a.why === AREA || a.why === FACILITY ? { ...a, hidden: true } : a));
 
 const productBody = (code: string) => ({
   code,
@@ -282,6 +293,10 @@ const documentUrl = (f: Fixture) => `/api/receipts/${f.receipt.id}/documents/${f
 const planCall = (f: Fixture, store: string): Call => ({
   url: storeUrl(f, store, '/allocation-plans'),
   payload: { productId: f.stockProduct, totalDoses: 100 },
+});
+const planCancelCall = (f: Fixture): Call => ({
+  url: `/api/allocation-plans/${f.plan('cancellable')}/cancel`,
+  payload: { reason: 'Replaced by a new plan.' },
 });
 const planLinesCall = (f: Fixture): Call => ({
   url: `/api/allocation-plans/${f.plan('draft')}/lines`,
@@ -1806,6 +1821,17 @@ const ROUTES: RouteCase[] = [
   },
   {
     method: 'POST',
+    path: '/api/allocation-plans/{id}/cancel',
+    denied: [
+      { as: 'storekeeper', why: `${ROLE} (the plan's store)`, call: (f) => planCancelCall(f) },
+      { as: 'manager', why: ROLE, call: (f) => planCancelCall(f) },
+      { as: 'auditor', why: ROLE, call: (f) => planCancelCall(f) },
+      { as: 'ctg.admin', why: AREA, call: (f) => planCancelCall(f) },
+    ],
+    allowed: { as: 'dhaka.admin', why: 'area admin in Dhaka', call: (f) => planCancelCall(f), status: 200 },
+  },
+  {
+    method: 'POST',
     path: '/api/allocation-plans/{id}/dispatch',
     denied: [
       {
@@ -2471,13 +2497,13 @@ const ROUTES: RouteCase[] = [
   {
     method: 'GET',
     path: '/api/people/{id}/certificates',
-    denied: [
+    denied: hidden([
       { as: 'storekeeper', why: ROLE, call: (f) => ({ url: certificatesUrl(f) }) },
       { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: certificatesUrl(f) }) },
       { as: 'ctg.admin', why: AREA, call: (f) => ({ url: certificatesUrl(f) }) },
       { as: 'ctg.helper', why: AREA, call: (f) => ({ url: certificatesUrl(f) }) },
       { as: 'ctg.vaccinator', why: FACILITY, call: (f) => ({ url: certificatesUrl(f) }) },
-    ],
+    ]),
     allowed: {
       as: 'helpdesk',
       why: 'help desk in Dhaka',
@@ -2488,13 +2514,13 @@ const ROUTES: RouteCase[] = [
   {
     method: 'GET',
     path: '/api/people/{id}/certificates/{certificateId}/pdf',
-    denied: [
+    denied: hidden([
       { as: 'storekeeper', why: ROLE, call: (f) => ({ url: pdfUrl(f) }) },
       { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: pdfUrl(f) }) },
       { as: 'ctg.admin', why: AREA, call: (f) => ({ url: pdfUrl(f) }) },
       { as: 'ctg.helper', why: AREA, call: (f) => ({ url: pdfUrl(f) }) },
       { as: 'ctg.vaccinator', why: FACILITY, call: (f) => ({ url: pdfUrl(f) }) },
-    ],
+    ]),
     allowed: {
       as: 'helpdesk',
       why: 'help desk in Dhaka',
@@ -2505,7 +2531,7 @@ const ROUTES: RouteCase[] = [
   {
     method: 'POST',
     path: '/api/people/{id}/certificates/reissue',
-    denied: [
+    denied: hidden([
       { as: 'vaccinator', why: ROLE, call: (f) => reissueCall(f) },
       { as: 'manager', why: ROLE, call: (f) => reissueCall(f) },
       { as: 'auditor', why: ROLE, call: (f) => reissueCall(f) },
@@ -2513,7 +2539,7 @@ const ROUTES: RouteCase[] = [
       { as: 'nobody', why: NO_GRANTS, call: (f) => reissueCall(f) },
       { as: 'ctg.admin', why: AREA, call: (f) => reissueCall(f) },
       { as: 'ctg.helper', why: AREA, call: (f) => reissueCall(f) },
-    ],
+    ]),
     allowed: {
       as: 'helpdesk',
       why: 'help desk in Dhaka',
@@ -2524,14 +2550,14 @@ const ROUTES: RouteCase[] = [
   {
     method: 'POST',
     path: '/api/people/{id}/certificates/{certificateId}/revoke',
-    denied: [
+    denied: hidden([
       { as: 'vaccinator', why: ROLE, call: (f) => revokeCall(f) },
       { as: 'manager', why: ROLE, call: (f) => revokeCall(f) },
       { as: 'auditor', why: ROLE, call: (f) => revokeCall(f) },
       { as: 'nobody', why: NO_GRANTS, call: (f) => revokeCall(f) },
       { as: 'ctg.admin', why: AREA, call: (f) => revokeCall(f) },
       { as: 'ctg.helper', why: AREA, call: (f) => revokeCall(f) },
-    ],
+    ]),
     allowed: {
       as: 'dhaka.admin',
       why: 'area admin in Dhaka',
@@ -2542,13 +2568,13 @@ const ROUTES: RouteCase[] = [
   {
     method: 'GET',
     path: '/api/certificates',
-    denied: [
+    denied: hidden([
       { as: 'storekeeper', why: ROLE, call: (f) => ({ url: hcidUrl(f) }) },
       { as: 'nobody', why: NO_GRANTS, call: (f) => ({ url: hcidUrl(f) }) },
       { as: 'ctg.admin', why: AREA, call: (f) => ({ url: hcidUrl(f) }) },
       { as: 'ctg.helper', why: AREA, call: (f) => ({ url: hcidUrl(f) }) },
       { as: 'ctg.vaccinator', why: FACILITY, call: (f) => ({ url: hcidUrl(f) }) },
-    ],
+    ]),
     allowed: {
       as: 'auditor',
       why: 'national auditor',
@@ -3039,6 +3065,7 @@ describe('authorization of every protected route', () => {
       ['draft', (await makePlan()).id],
       ['pending', (await makePlan()).id],
       ['approved', (await makePlan()).id],
+      ['cancellable', (await makePlan()).id],
     ]);
     await adminPost(`/api/allocation-plans/${plans.get('approved')}/approve`, undefined, 200);
     const dispatch = (to: number) =>
@@ -3290,13 +3317,14 @@ describe('authorization of every protected route', () => {
   describe.each(ROUTES.map((r) => [keyOf(r.method, r.path), r] as const))('%s', (_name, route) => {
     if (route.denied.length) {
       it.each(route.denied.map((d) => [d.as, d.why, d] as const))(
-        '%s (%s) gets 403 and nothing changes',
+        '%s (%s) is refused and nothing changes',
         async (_as, _why, attempt) => {
           const call = attempt.call(fixture);
           const authorization = await token(attempt.as);
           const before = await fingerprint(t.database.db, WATCHED);
           const res = await send(route.method, call, authorization);
-          expectError(res, 403, 'forbidden');
+          if (attempt.hidden) expectError(res, 404, 'not_found');
+          else expectError(res, 403, 'forbidden');
           expect(await fingerprint(t.database.db, WATCHED)).toEqual(before);
         },
       );

@@ -1268,6 +1268,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/allocation-plans/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw a draft or approved plan that has not been dispatched, saying why */
+        post: operations["cancelAllocationPlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/stores/{id}/dispatch-suggestion": {
         parameters: {
             query?: never;
@@ -1903,7 +1920,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A person's certificates, newest first (audited as a read of the person) */
+        /**
+         * A person's certificates, newest first (audited as a read of the person)
+         * @description A person outside your scope is answered like a person who does not exist: 404 `not_found`.
+         */
         get: operations["personCertificates"];
         put?: never;
         post?: never;
@@ -1920,7 +1940,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Print a person's certificate (PDF; audited as a read of the person) */
+        /**
+         * Print a person's certificate (PDF; audited as a read of the person)
+         * @description A person outside your scope is answered like a person who does not exist: 404 `not_found`.
+         */
         get: operations["staffCertificatePdf"];
         put?: never;
         post?: never;
@@ -1939,7 +1962,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Re-issue a person's certificates from their record as it is now: each certificate in force is revoked and replaced by a new version */
+        /**
+         * Re-issue a person's certificates from their record as it is now: each certificate in force is revoked and replaced by a new version
+         * @description A person outside your scope is answered like a person who does not exist: 404 `not_found`.
+         */
         post: operations["reissueCertificates"];
         delete?: never;
         options?: never;
@@ -1956,7 +1982,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke a certificate: it goes on the published revocation lists and is not re-issued by itself */
+        /**
+         * Revoke a certificate: it goes on the published revocation lists and is not re-issued by itself
+         * @description A person outside your scope is answered like a person who does not exist: 404 `not_found`.
+         */
         post: operations["revokeCertificate"];
         delete?: never;
         options?: never;
@@ -1971,7 +2000,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Find a certificate by its HCID (audited as a read of the person) */
+        /**
+         * Find a certificate by its HCID (audited as a read of the person)
+         * @description A certificate of a person outside your scope is answered like an HCID no certificate has: 404 `not_found`.
+         */
         get: operations["findCertificate"];
         put?: never;
         post?: never;
@@ -6688,7 +6720,75 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": {
+                        error: {
+                            /** @description Stable machine-readable code: `session_full` and `slot_full` when there is no seat left, else the rule the booking breaks (`appointment_exists`, `too_early`, ...). */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            details?: {
+                                /** @description With `session_full` and `slot_full`: the times of the same session that still have seats (empty for a full session). */
+                                otherSlots?: {
+                                    slotId: number;
+                                    /** @description A time of day, HH:MM (24-hour). */
+                                    startsAt: string;
+                                    /** @description Seats left in this time slot. */
+                                    available: number;
+                                }[];
+                                /** @description With `session_full` and `slot_full`: the nearest other sessions with a seat left for this dose of this product, nearest first, then soonest (at most 5). */
+                                alternatives?: {
+                                    sessionId: number;
+                                    /** Format: date */
+                                    date: string;
+                                    startsAt: string;
+                                    endsAt: string;
+                                    minAgeYears: number;
+                                    maxAgeYears: number | null;
+                                    doseNumbers: number[];
+                                    product: {
+                                        id: number;
+                                        code: string;
+                                        name: string;
+                                    };
+                                    facility: {
+                                        id: number;
+                                        code: string;
+                                        nameEn: string;
+                                        nameBn: string;
+                                        type: string;
+                                        address: string;
+                                        areaId: number;
+                                        areaNameEn: string;
+                                        areaNameBn: string;
+                                        postcode: string | null;
+                                        latitude: number | null;
+                                        longitude: number | null;
+                                        /** @description From the point searched around. */
+                                        distanceKm?: number;
+                                    };
+                                    /** @description Seats in the session's slots. */
+                                    capacity: number;
+                                    /** @description Seats left. */
+                                    available: number;
+                                    /** @description Seats left per dose number of the product; 0 for a dose the session does not give. */
+                                    availableByDose: {
+                                        doseNumber: number;
+                                        available: number;
+                                    }[];
+                                    slots: {
+                                        slotId: number;
+                                        startsAt: string;
+                                        endsAt: string;
+                                        capacity: number;
+                                        available: number;
+                                    }[];
+                                }[];
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
                 };
             };
             /** @description Error */
@@ -6973,7 +7073,75 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": {
+                        error: {
+                            /** @description Stable machine-readable code: `session_full` and `slot_full` when there is no seat left, else the rule the booking breaks (`appointment_exists`, `too_early`, ...). */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            details?: {
+                                /** @description With `session_full` and `slot_full`: the times of the same session that still have seats (empty for a full session). */
+                                otherSlots?: {
+                                    slotId: number;
+                                    /** @description A time of day, HH:MM (24-hour). */
+                                    startsAt: string;
+                                    /** @description Seats left in this time slot. */
+                                    available: number;
+                                }[];
+                                /** @description With `session_full` and `slot_full`: the nearest other sessions with a seat left for this dose of this product, nearest first, then soonest (at most 5). */
+                                alternatives?: {
+                                    sessionId: number;
+                                    /** Format: date */
+                                    date: string;
+                                    startsAt: string;
+                                    endsAt: string;
+                                    minAgeYears: number;
+                                    maxAgeYears: number | null;
+                                    doseNumbers: number[];
+                                    product: {
+                                        id: number;
+                                        code: string;
+                                        name: string;
+                                    };
+                                    facility: {
+                                        id: number;
+                                        code: string;
+                                        nameEn: string;
+                                        nameBn: string;
+                                        type: string;
+                                        address: string;
+                                        areaId: number;
+                                        areaNameEn: string;
+                                        areaNameBn: string;
+                                        postcode: string | null;
+                                        latitude: number | null;
+                                        longitude: number | null;
+                                        /** @description From the point searched around. */
+                                        distanceKm?: number;
+                                    };
+                                    /** @description Seats in the session's slots. */
+                                    capacity: number;
+                                    /** @description Seats left. */
+                                    available: number;
+                                    /** @description Seats left per dose number of the product; 0 for a dose the session does not give. */
+                                    availableByDose: {
+                                        doseNumber: number;
+                                        available: number;
+                                    }[];
+                                    slots: {
+                                        slotId: number;
+                                        startsAt: string;
+                                        endsAt: string;
+                                        capacity: number;
+                                        available: number;
+                                    }[];
+                                }[];
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
                 };
             };
             /** @description Error */
@@ -7089,7 +7257,75 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": {
+                        error: {
+                            /** @description Stable machine-readable code: `session_full` and `slot_full` when there is no seat left, else the rule the booking breaks (`appointment_exists`, `too_early`, ...). */
+                            code: string;
+                            /** @description What went wrong, for a person. */
+                            message: string;
+                            details?: {
+                                /** @description With `session_full` and `slot_full`: the times of the same session that still have seats (empty for a full session). */
+                                otherSlots?: {
+                                    slotId: number;
+                                    /** @description A time of day, HH:MM (24-hour). */
+                                    startsAt: string;
+                                    /** @description Seats left in this time slot. */
+                                    available: number;
+                                }[];
+                                /** @description With `session_full` and `slot_full`: the nearest other sessions with a seat left for this dose of this product, nearest first, then soonest (at most 5). */
+                                alternatives?: {
+                                    sessionId: number;
+                                    /** Format: date */
+                                    date: string;
+                                    startsAt: string;
+                                    endsAt: string;
+                                    minAgeYears: number;
+                                    maxAgeYears: number | null;
+                                    doseNumbers: number[];
+                                    product: {
+                                        id: number;
+                                        code: string;
+                                        name: string;
+                                    };
+                                    facility: {
+                                        id: number;
+                                        code: string;
+                                        nameEn: string;
+                                        nameBn: string;
+                                        type: string;
+                                        address: string;
+                                        areaId: number;
+                                        areaNameEn: string;
+                                        areaNameBn: string;
+                                        postcode: string | null;
+                                        latitude: number | null;
+                                        longitude: number | null;
+                                        /** @description From the point searched around. */
+                                        distanceKm?: number;
+                                    };
+                                    /** @description Seats in the session's slots. */
+                                    capacity: number;
+                                    /** @description Seats left. */
+                                    available: number;
+                                    /** @description Seats left per dose number of the product; 0 for a dose the session does not give. */
+                                    availableByDose: {
+                                        doseNumber: number;
+                                        available: number;
+                                    }[];
+                                    slots: {
+                                        slotId: number;
+                                        startsAt: string;
+                                        endsAt: string;
+                                        capacity: number;
+                                        available: number;
+                                    }[];
+                                }[];
+                            } & {
+                                [key: string]: unknown;
+                            };
+                            requestId: string;
+                        };
+                    };
                 };
             };
             /** @description Error */
@@ -8412,6 +8648,102 @@ export interface operations {
                                 receivedDoses: number | null;
                                 discrepancyReason: string | null;
                             }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Error */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Error */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cancelAllocationPlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why the plan is withdrawn (kept in the audit trail). */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        fromStoreId: number;
+                        productId: number;
+                        productCode: string;
+                        totalDoses: number;
+                        /** @description draft, approved or cancelled */
+                        status: string;
+                        dispatched: boolean;
+                        transferIds: number[];
+                        createdBy: number | null;
+                        createdAt: string;
+                        approvedBy: number | null;
+                        approvedAt: string | null;
+                        lines: {
+                            toStoreId: number;
+                            storeName: string;
+                            population: number | null;
+                            vaccinated: number | null;
+                            suggestedDoses: number;
+                            doses: number;
                         }[];
                     };
                 };
