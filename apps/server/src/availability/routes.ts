@@ -27,7 +27,6 @@ import {
 import { dayOf, isoFromDmy } from './dates.ts';
 import { AvailabilityQuery, AvailabilityResult } from './schemas.ts';
 import { jsonArray } from './fragments.ts';
-import { securityHeadersOnce } from './security-headers.ts';
 import {
   MAX_DAYS_AHEAD,
   type AvailabilityService,
@@ -90,9 +89,8 @@ export function availabilityRoutes(
     max: deps.searchPerIpMinute,
     timeWindow: '1 minute',
   }) as onRequestHookHandler;
-  // Helmet's headers, made once (see security-headers.ts); then the shared search limit.
-  const onRequest: onRequestHookHandler[] = [securityHeadersOnce(), limit];
-  const route = { config: { public: true }, helmet: false as const, onRequest };
+  const onRequest: onRequestHookHandler[] = [limit];
+  const route = { config: { public: true }, onRequest };
   const cowin = { ...route, errorHandler: cowinErrorHandler };
 
   app.get(

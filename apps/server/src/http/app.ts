@@ -33,6 +33,7 @@ import { Area, AreaLevel, Facility, ImportReport, Product } from '../reference/s
 import { registerAccessHooks } from './access-hooks.ts';
 import { AppError, ErrorBody, registerErrorHandler, registerNotFound } from './errors.ts';
 import { loggerOptions } from './logging.ts';
+import { securityHeadersOnce } from './security-headers.ts';
 import type { App } from './types.ts';
 
 export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web');
@@ -131,6 +132,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
 
   registerErrorHandler(app);
   await app.register(helmet, {
+    global: false,
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -146,6 +148,7 @@ export async function buildApp(opts: AppOptions): Promise<App> {
     crossOriginEmbedderPolicy: false,
     hsts: config.PUBLIC_URL.startsWith('https://'),
   });
+  app.addHook('onRequest', securityHeadersOnce());
   const origins = config.CORS_ORIGINS.split(',')
     .map((o) => o.trim())
     .filter(Boolean);

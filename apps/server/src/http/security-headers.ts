@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 
 /**
- * The app's security headers (helmet, as configured in http/app.ts) for routes that opt out of
- * the helmet plugin with `helmet: false`. The plugin rebuilds its middlewares, the
- * Content-Security-Policy included, on every request: a sixth of the cost of a cached public
- * read. The headers depend only on the configuration, so they are made by helmet once, on the
- * first request, and set as they are afterwards.
+ * The app's security headers (helmet, as configured in http/app.ts) on every answer. The helmet
+ * plugin, registered globally, rebuilds its middlewares, the Content-Security-Policy included, on
+ * every request: a sixth of the cost of a cached public read. The headers depend only on the
+ * configuration, so the plugin is registered with `global: false` and this hook has helmet make
+ * them once, on the first request, and sets them as they are afterwards.
  */
 export function securityHeadersOnce() {
   let headers: [string, number | string | string[]][] | undefined;
