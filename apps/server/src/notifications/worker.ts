@@ -29,6 +29,7 @@ interface ClaimedNotification {
   params: Record<string, unknown>;
   attempts: number;
   created_at: Date;
+  priority: number;
 }
 
 type Outcome =
@@ -67,34 +68,41 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
     const now = sqlNow(clock);
     const { rows } = await sql<ClaimedNotification>`${prepared}
       with ${ASYNC_COMMIT},
-      -- The earliest due of each priority, read in index order (one short range each); then the
-      -- batch taken from them, highest priority first, passing over rows another loop holds.
-      candidates as materialized (
-        (select id from notification
-         where priority = 0 and status in ('queued', 'sending') and next_attempt_at <= ${now}
-         order by next_attempt_at, id limit ${settings.batchSize}::int)
-        union all
-        (select id from notification
-         where priority = 1 and status in ('queued', 'sending') and next_attempt_at <= ${now}
-         order by next_attempt_at, id limit ${settings.batchSize}::int)
-        union all
-        (select id from notification
-         where priority = 2 and status in ('queued', 'sending') and next_attempt_at <= ${now}
-         order by next_attempt_at, id limit ${settings.batchSize}::int)
-      ),
-      due as materialized (
-        select n.id from notification n
-        where n.id in (select id from candidates) and n.status in ('queued', 'sending') and n.next_attempt_at <= ${now}
-        order by n.priority, n.next_attempt_at, n.id
+      -- The earliest due rows, highest priority first: each priority's range is read in index
+      -- order and locked as it is read, passing over rows another loop holds, until the batch is
+      -- full. A plain index scan (not index-only) marks the entries of rows already claimed or
+      -- sent as dead as it passes them, so later claims skip them.
+      p0 as materialized (
+        select id from notification
+        where priority = 0 and status in ('queued', 'sending') and next_attempt_at <= ${now}
+        order by next_attempt_at, id
         limit ${settings.batchSize}::int
-        for update of n skip locked
-      )
+        for update skip locked
+      ),
+      p1 as materialized (
+        select id from notification
+        where priority = 1 and status in ('queued', 'sending') and next_attempt_at <= ${now}
+        order by next_attempt_at, id
+        limit ${settings.batchSize}::int - (select count(*) from p0)
+        for update skip locked
+      ),
+      p2 as materialized (
+        select id from notification
+        where priority = 2 and status in ('queued', 'sending') and next_attempt_at <= ${now}
+        order by next_attempt_at, id
+        limit ${settings.batchSize}::int - (select count(*) from p0) - (select count(*) from p1)
+        for update skip locked
+      ),
+      due as (select id from p0 union all select id from p1 union all select id from p2)
       update notification n
       set status = 'sending', attempts = n.attempts + 1, next_attempt_at = ${sqlAfter(now, settings.leaseMs)}
       from due, async_commit
       where n.id = due.id
-      returning n.id, n.recipient_enc, n.template, n.locale, n.params, n.attempts, n.created_at`.execute(db);
-    return rows;
+      returning n.id, n.recipient_enc, n.template, n.locale, n.params, n.attempts, n.created_at, n.priority`.execute(
+      db,
+    );
+    // The update returns its rows in no particular order: the batch goes out highest priority first.
+    return rows.sort((a, b) => a.priority - b.priority || a.id - b.id);
   };
 
   const attempt = async (row: ClaimedNotification): Promise<Outcome> => {
