@@ -101,7 +101,8 @@ export async function bookTodayAt(
     doseNumbers: [1],
     minAgeYears: 18,
     startsAt: '00:00',
-    endsAt: '23:30',
+    // As late as a session may end, so that the day's bookings work whenever the tests run.
+    endsAt: '23:59',
     capacity: 100,
   });
   const { consentVersion } = await call<{ consentVersion: string }>('GET', '/api/registration/settings');
