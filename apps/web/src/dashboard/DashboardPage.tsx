@@ -3,10 +3,10 @@ import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../ui/ErrorAlert.tsx';
 import { SelectField } from '../ui/fields.tsx';
 import { Loading } from '../ui/Notice.tsx';
-import { TableWrap } from '../ui/TableWrap.tsx';
 import { usePageTitle } from '../ui/usePageTitle.ts';
-import { CategoryBars, ChartPanel, COLOURS, CoverageBar, TrendLines } from '../reports/charts.tsx';
+import { CategoryBars, ChartPanel, COLOURS, TrendLines } from '../reports/charts.tsx';
 import { StatCards } from '../reports/common.tsx';
+import { coverageBarColumns, DataTable, ReportSection } from '../reports/DataTable.tsx';
 import { bandStart, useReportFormat } from '../reports/format.ts';
 import { usePublicDashboard } from '../reports/queries.ts';
 import { areaRows } from '../reports/types.ts';
@@ -126,27 +126,15 @@ export function DashboardPage() {
                 />
               )}
               table={
-                <TableWrap label={trendTitle}>
-                  <table>
-                    <caption>{trendTitle}</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">{t('reports.day')}</th>
-                        <th scope="col" className="num">
-                          {t('reports.doses')}
-                        </th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {data.trend.map((d) => (
-                        <tr key={d.day}>
-                          <th scope="row">{r.date(d.day)}</th>
-                          <td className="num">{count(d.doses)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </TableWrap>
+                <DataTable
+                  label={trendTitle}
+                  columns={[
+                    { key: 'day', header: t('reports.day'), rowHeader: true, cell: (d) => r.date(d.day) },
+                    { key: 'doses', header: t('reports.doses'), numeric: true, cell: (d) => count(d.doses) },
+                  ]}
+                  rows={data.trend}
+                  rowKey={(d) => d.day}
+                />
               }
             />
             <ChartPanel
@@ -171,84 +159,80 @@ export function DashboardPage() {
                 />
               )}
               table={
-                <TableWrap label={bandTitle}>
-                  <table data-testid="public-coverage-table">
-                    <caption>{bandTitle}</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">{t('reports.ageBand')}</th>
-                        <th scope="col" className="num">
-                          {t('reports.firstDose')}
-                        </th>
-                        <th scope="col" className="num">
-                          {t('reports.complete')}
-                        </th>
-                        <th scope="col" className="num">
-                          {t('reports.coverageFirst')}
-                        </th>
-                        <th scope="col" className="num">
-                          {t('reports.coverageComplete')}
-                        </th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {bands.map((b) => (
-                        <tr key={String(b.ageBand)}>
-                          <th scope="row">{r.bandYears(b.ageBand)}</th>
-                          <td className="num">{count(b.firstDose)}</td>
-                          <td className="num">{count(b.complete)}</td>
-                          <td className="num">{r.percent(b.coverageFirst)}</td>
-                          <td className="num">{r.percent(b.coverageComplete)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </TableWrap>
+                <DataTable
+                  label={bandTitle}
+                  testId="public-coverage-table"
+                  columns={[
+                    {
+                      key: 'band',
+                      header: t('reports.ageBand'),
+                      rowHeader: true,
+                      cell: (b) => r.bandYears(b.ageBand),
+                    },
+                    {
+                      key: 'firstDose',
+                      header: t('reports.firstDose'),
+                      numeric: true,
+                      cell: (b) => count(b.firstDose),
+                    },
+                    {
+                      key: 'complete',
+                      header: t('reports.complete'),
+                      numeric: true,
+                      cell: (b) => count(b.complete),
+                    },
+                    {
+                      key: 'coverageFirst',
+                      header: t('reports.coverageFirst'),
+                      numeric: true,
+                      cell: (b) => r.percent(b.coverageFirst),
+                    },
+                    {
+                      key: 'coverageComplete',
+                      header: t('reports.coverageComplete'),
+                      numeric: true,
+                      cell: (b) => r.percent(b.coverageComplete),
+                    },
+                  ]}
+                  rows={bands}
+                  rowKey={(b) => String(b.ageBand)}
+                />
               }
             />
           </div>
-          <section className="panel" aria-labelledby="division-league-title">
-            <h2 id="division-league-title">{leagueTitle}</h2>
-            <TableWrap label={leagueTitle}>
-              <table className="league" data-testid="division-league">
-                <caption className="visually-hidden">{leagueTitle}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col" className="num">
-                      {t('reports.rank')}
-                    </th>
-                    <th scope="col">{t('dashboard.division')}</th>
-                    <th scope="col" className="num">
-                      {t('reports.firstDose')}
-                    </th>
-                    <th scope="col" className="num">
-                      {t('reports.complete')}
-                    </th>
-                    <th scope="col">{t('reports.coverageFirst')}</th>
-                    <th scope="col">{t('reports.coverageComplete')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {[...divisions]
-                    .sort((a, b) => (b.coverageFirst ?? -1) - (a.coverageFirst ?? -1))
-                    .map((d, i) => (
-                      <tr key={d.area.id} className={d.area.id === divisionId ? 'is-selected' : undefined}>
-                        <td className="num">{r.number(i + 1)}</td>
-                        <th scope="row">{r.name(d.area)}</th>
-                        <td className="num">{count(d.firstDose)}</td>
-                        <td className="num">{count(d.complete)}</td>
-                        <td>
-                          <CoverageBar value={d.coverageFirst} r={r} colour={COLOURS.firstDose} />
-                        </td>
-                        <td>
-                          <CoverageBar value={d.coverageComplete} r={r} colour={COLOURS.complete} />
-                        </td>
-                      </tr>
-                    ))}
-                </tbody>
-              </table>
-            </TableWrap>
-          </section>
+          <ReportSection titleId="division-league-title" title={leagueTitle}>
+            <DataTable
+              label={leagueTitle}
+              captionHidden
+              className="league"
+              testId="division-league"
+              columns={[
+                { key: 'rank', header: t('reports.rank'), numeric: true, cell: (_, i) => r.number(i + 1) },
+                {
+                  key: 'area',
+                  header: t('dashboard.division'),
+                  rowHeader: true,
+                  cell: (d) => r.name(d.area),
+                },
+                {
+                  key: 'firstDose',
+                  header: t('reports.firstDose'),
+                  numeric: true,
+                  cell: (d) => count(d.firstDose),
+                },
+                {
+                  key: 'complete',
+                  header: t('reports.complete'),
+                  numeric: true,
+                  cell: (d) => count(d.complete),
+                },
+                ...coverageBarColumns<(typeof divisions)[number]>(t, r),
+              ]}
+              rows={[...divisions].sort((a, b) => (b.coverageFirst ?? -1) - (a.coverageFirst ?? -1))}
+              rowKey={(d) => d.area.id}
+              rowClassName={(d) => (d.area.id === divisionId ? 'is-selected' : undefined)}
+            />
+          </ReportSection>
         </div>
       )}
     </div>

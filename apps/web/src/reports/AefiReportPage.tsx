@@ -1,7 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../ui/ErrorAlert.tsx';
 import { Loading } from '../ui/Notice.tsx';
-import { TableWrap } from '../ui/TableWrap.tsx';
 import { usePageTitle } from '../ui/usePageTitle.ts';
 import { CategoryBars, ChartPanel, COLOURS } from './charts.tsx';
 import {
@@ -12,10 +11,15 @@ import {
   useAreaTrail,
   useDateRange,
 } from './common.tsx';
+import { countColumn, DataTable, ReportSection } from './DataTable.tsx';
 import { useReportFormat } from './format.ts';
 import { useAefiReport } from './queries.ts';
+import type { AefiReport } from './types.ts';
 
 const STATUSES = ['open', 'investigating', 'closed', 'not_required'] as const;
+
+type Product = AefiReport['byProduct'][number];
+type Lot = AefiReport['byLot'][number];
 
 /** Side effects reported after vaccination, per 100,000 doses of each vaccine and lot. */
 export function AefiReportPage() {
@@ -99,100 +103,75 @@ export function AefiReportPage() {
               )
             }
             table={
-              <TableWrap label={productTitle}>
-                <table>
-                  <caption>{productTitle}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('reports.vaccine')}</th>
-                      <th scope="col" className="num">
-                        {t('reports.aefi.reports')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('reports.aefi.serious')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('reports.dosesGiven')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('reports.aefi.per100k')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('reports.aefi.seriousPer100k')}
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.byProduct.map((p) => (
-                      <tr key={p.productId}>
-                        <th scope="row">
-                          <code>{p.code}</code>
-                        </th>
-                        <td className="num">{r.number(p.reports)}</td>
-                        <td className="num">{r.number(p.serious)}</td>
-                        <td className="num">{r.number(p.doses)}</td>
-                        <td className="num">{r.decimal(p.per100k)}</td>
-                        <td className="num">{r.decimal(p.seriousPer100k)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
+              <DataTable
+                label={productTitle}
+                columns={[
+                  {
+                    key: 'vaccine',
+                    header: t('reports.vaccine'),
+                    rowHeader: true,
+                    cell: (p) => <code>{p.code}</code>,
+                  },
+                  countColumn<Product>(r, 'reports', t('reports.aefi.reports')),
+                  countColumn<Product>(r, 'serious', t('reports.aefi.serious')),
+                  countColumn<Product>(r, 'doses', t('reports.dosesGiven')),
+                  {
+                    key: 'per100k',
+                    header: t('reports.aefi.per100k'),
+                    numeric: true,
+                    cell: (p) => r.decimal(p.per100k),
+                  },
+                  {
+                    key: 'seriousPer100k',
+                    header: t('reports.aefi.seriousPer100k'),
+                    numeric: true,
+                    cell: (p) => r.decimal(p.seriousPer100k),
+                  },
+                ]}
+                rows={data.byProduct}
+                rowKey={(p) => p.productId}
+              />
             }
           />
-          <section className="panel" aria-labelledby="aefi-lot-title">
-            <h2 id="aefi-lot-title">{lotTitle}</h2>
-            <p className="panel-intro">{t('reports.aefi.byLotIntro')}</p>
-            {data.byLot.length === 0 ? (
-              <p className="empty">{t('reports.noData')}</p>
-            ) : (
-              <TableWrap label={lotTitle}>
-                <table data-testid="aefi-lots">
-                  <caption className="visually-hidden">{lotTitle}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('reports.stock.lot')}</th>
-                      <th scope="col">{t('reports.vaccine')}</th>
-                      <th scope="col" className="num">
-                        {t('reports.aefi.reports')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('reports.aefi.serious')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('reports.dosesGiven')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('reports.aefi.per100k')}
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {[...data.byLot]
-                      .sort((a, b) => (b.per100k ?? -1) - (a.per100k ?? -1))
-                      .map((l) => (
-                        <tr key={l.lot.id}>
-                          <th scope="row">
-                            <code>{l.lot.lotNumber}</code>
-                          </th>
-                          <td>
-                            <code>{l.lot.productCode}</code>
-                          </td>
-                          <td className="num">{r.number(l.reports)}</td>
-                          <td className="num">
-                            <span className={l.serious > 0 ? 'figure-bad' : undefined}>
-                              {r.number(l.serious)}
-                            </span>
-                          </td>
-                          <td className="num">{r.number(l.doses)}</td>
-                          <td className="num">{r.decimal(l.per100k)}</td>
-                        </tr>
-                      ))}
-                  </tbody>
-                </table>
-              </TableWrap>
-            )}
-          </section>
+          <ReportSection titleId="aefi-lot-title" title={lotTitle} intro={t('reports.aefi.byLotIntro')}>
+            <DataTable
+              label={lotTitle}
+              captionHidden
+              testId="aefi-lots"
+              empty={t('reports.noData')}
+              columns={[
+                {
+                  key: 'lot',
+                  header: t('reports.stock.lot'),
+                  rowHeader: true,
+                  cell: (l) => <code>{l.lot.lotNumber}</code>,
+                },
+                {
+                  key: 'vaccine',
+                  header: t('reports.vaccine'),
+                  cell: (l) => <code>{l.lot.productCode}</code>,
+                },
+                countColumn<Lot>(r, 'reports', t('reports.aefi.reports')),
+                {
+                  key: 'serious',
+                  header: t('reports.aefi.serious'),
+                  numeric: true,
+                  cell: (l) => (
+                    <span className={l.serious > 0 ? 'figure-bad' : undefined}>{r.number(l.serious)}</span>
+                  ),
+                },
+                countColumn<Lot>(r, 'doses', t('reports.dosesGiven')),
+                {
+                  key: 'per100k',
+                  header: t('reports.aefi.per100k'),
+                  numeric: true,
+                  cell: (l) => r.decimal(l.per100k),
+                },
+              ]}
+              rows={[...data.byLot].sort((a, b) => (b.per100k ?? -1) - (a.per100k ?? -1))}
+              rowKey={(l) => l.lot.id}
+            />
+          </ReportSection>
         </div>
       )}
     </>

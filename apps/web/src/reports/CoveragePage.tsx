@@ -1,56 +1,36 @@
-import { Link } from 'react-router';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../ui/ErrorAlert.tsx';
 import { Loading } from '../ui/Notice.tsx';
-import { TableWrap } from '../ui/TableWrap.tsx';
 import { usePageTitle } from '../ui/usePageTitle.ts';
-import { CategoryBars, ChartPanel, COLOURS, CoverageBar } from './charts.tsx';
+import { CategoryBars, ChartPanel, COLOURS } from './charts.tsx';
 import { CsvButton, ReportBreadcrumb, StatCards, useAreaTrail } from './common.tsx';
+import {
+  AreaPanel,
+  areaColumn,
+  countColumn,
+  coverageBarColumns,
+  DataTable,
+  type Column,
+} from './DataTable.tsx';
 import { bandStart, GENDERS, useReportFormat, type ReportFormat } from './format.ts';
 import { useCoverageReport } from './queries.ts';
 import { areaRows, type CoverageRow } from './types.ts';
 
-/** Columns shared by every coverage table. */
-function CoverageCells({ row, r }: { row: CoverageRow; r: ReportFormat }) {
-  return (
-    <>
-      <td className="num">{row.population ? r.number(row.population) : '—'}</td>
-      <td className="num">{r.number(row.firstDose)}</td>
-      <td className="num">{r.number(row.complete)}</td>
-      <td className="num">{r.number(row.booster)}</td>
-      <td>
-        <CoverageBar value={row.coverageFirst} r={r} colour={COLOURS.firstDose} />
-      </td>
-      <td>
-        <CoverageBar value={row.coverageComplete} r={r} colour={COLOURS.complete} />
-      </td>
-    </>
-  );
-}
-
-function CoverageHead({ first }: { first: string }) {
-  const { t } = useTranslation();
-  return (
-    <thead>
-      <tr>
-        <th scope="col">{first}</th>
-        <th scope="col" className="num">
-          {t('reports.population')}
-        </th>
-        <th scope="col" className="num">
-          {t('reports.firstDose')}
-        </th>
-        <th scope="col" className="num">
-          {t('reports.complete')}
-        </th>
-        <th scope="col" className="num">
-          {t('reports.booster')}
-        </th>
-        <th scope="col">{t('reports.coverageFirst')}</th>
-        <th scope="col">{t('reports.coverageComplete')}</th>
-      </tr>
-    </thead>
-  );
+/** The columns of every coverage table after the first. */
+function coverageColumns(t: TFunction, r: ReportFormat): Column<CoverageRow>[] {
+  return [
+    {
+      key: 'population',
+      header: t('reports.population'),
+      numeric: true,
+      cell: (row) => (row.population ? r.number(row.population) : '—'),
+    },
+    countColumn<CoverageRow>(r, 'firstDose', t('reports.firstDose')),
+    countColumn<CoverageRow>(r, 'complete', t('reports.complete')),
+    countColumn<CoverageRow>(r, 'booster', t('reports.booster')),
+    ...coverageBarColumns<CoverageRow>(t, r),
+  ];
 }
 
 export function CoveragePage() {
@@ -121,20 +101,20 @@ export function CoveragePage() {
               />
             )}
             table={
-              <TableWrap label={bandTitle}>
-                <table>
-                  <caption>{bandTitle}</caption>
-                  <CoverageHead first={t('reports.ageBand')} />
-                  <tbody>
-                    {byBand.map((b) => (
-                      <tr key={String(b.ageBand)}>
-                        <th scope="row">{r.bandYears(b.ageBand)}</th>
-                        <CoverageCells row={b} r={r} />
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
+              <DataTable
+                label={bandTitle}
+                columns={[
+                  {
+                    key: 'band',
+                    header: t('reports.ageBand'),
+                    rowHeader: true,
+                    cell: (b) => r.bandYears(b.ageBand),
+                  },
+                  ...coverageColumns(t, r),
+                ]}
+                rows={byBand}
+                rowKey={(b) => String(b.ageBand)}
+              />
             }
           />
           <ChartPanel
@@ -156,56 +136,36 @@ export function CoveragePage() {
               />
             )}
             table={
-              <TableWrap label={genderTitle}>
-                <table>
-                  <caption>{genderTitle}</caption>
-                  <CoverageHead first={t('reports.gender')} />
-                  <tbody>
-                    {byGender.map((g) => (
-                      <tr key={g.gender}>
-                        <th scope="row">{r.gender(g.gender)}</th>
-                        <CoverageCells row={g} r={r} />
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
+              <DataTable
+                label={genderTitle}
+                columns={[
+                  {
+                    key: 'gender',
+                    header: t('reports.gender'),
+                    rowHeader: true,
+                    cell: (g) => r.gender(g.gender),
+                  },
+                  ...coverageColumns(t, r),
+                ]}
+                rows={byGender}
+                rowKey={(g) => g.gender}
+              />
             }
           />
-          <section className="panel" aria-labelledby="coverage-area-title">
-            <div className="panel-head">
-              <h2 id="coverage-area-title">{areaTitle}</h2>
-              <div className="chart-tools">
-                <CsvButton
-                  path="/api/reports/coverage"
-                  query={{ areaId }}
-                  name={`coverage-${data.area?.code ?? 'national'}`}
-                />
-              </div>
-            </div>
-            {areaRows(data.byArea).length === 0 ? (
-              <p className="empty">{t('reports.lowestLevel')}</p>
-            ) : (
-              <TableWrap label={areaTitle}>
-                <table className="league" data-testid="coverage-areas">
-                  <caption className="visually-hidden">{areaTitle}</caption>
-                  <CoverageHead first={t('reports.area')} />
-                  <tbody>
-                    {areaRows(data.byArea)
-                      .sort((a, b) => (b.coverageFirst ?? -1) - (a.coverageFirst ?? -1))
-                      .map((a) => (
-                        <tr key={a.area.id}>
-                          <th scope="row">
-                            <Link to={drillTo(a.area)}>{r.name(a.area)}</Link>
-                          </th>
-                          <CoverageCells row={a} r={r} />
-                        </tr>
-                      ))}
-                  </tbody>
-                </table>
-              </TableWrap>
-            )}
-          </section>
+          <AreaPanel
+            titleId="coverage-area-title"
+            title={areaTitle}
+            tools={
+              <CsvButton
+                path="/api/reports/coverage"
+                query={{ areaId }}
+                name={`coverage-${data.area?.code ?? 'national'}`}
+              />
+            }
+            testId="coverage-areas"
+            columns={[areaColumn(t('reports.area'), r, drillTo), ...coverageColumns(t, r)]}
+            rows={areaRows(data.byArea).sort((a, b) => (b.coverageFirst ?? -1) - (a.coverageFirst ?? -1))}
+          />
         </div>
       )}
     </>

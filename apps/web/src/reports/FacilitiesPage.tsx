@@ -1,15 +1,15 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../ui/ErrorAlert.tsx';
 import { Loading } from '../ui/Notice.tsx';
 import { Pager } from '../ui/Pager.tsx';
-import { TableWrap } from '../ui/TableWrap.tsx';
 import { usePageTitle } from '../ui/usePageTitle.ts';
 import { COLOURS, CoverageBar } from './charts.tsx';
 import { CsvButton, DateRangeFields, ReportBreadcrumb, useAreaTrail, useDateRange } from './common.tsx';
+import { countColumn, DataTable, type Column } from './DataTable.tsx';
 import { useReportFormat } from './format.ts';
 import { useFacilityReport } from './queries.ts';
-import type { FacilitySort } from './types.ts';
+import type { FacilityReport, FacilitySort } from './types.ts';
 
 const PAGE = 50;
 
@@ -35,14 +35,15 @@ export function FacilitiesPage() {
   const data = report.data;
   const title = t('reports.facilities.title');
 
-  const sortHeader = (key: FacilitySort, label: string) => {
+  type Row = FacilityReport['items'][number];
+  /** A column the table can be sorted on: its head is a button. */
+  const sortColumn = (key: FacilitySort, label: string, cell: (row: Row) => ReactNode): Column<Row> => {
     const active = sort === key;
-    return (
-      <th
-        scope="col"
-        className="num"
-        aria-sort={active ? (order === 'asc' ? 'ascending' : 'descending') : undefined}
-      >
+    return {
+      key,
+      numeric: true,
+      sort: active ? (order === 'asc' ? 'ascending' : 'descending') : undefined,
+      header: (
         <button
           type="button"
           className="sort-button"
@@ -62,8 +63,9 @@ export function FacilitiesPage() {
             {active ? (order === 'asc' ? '▲' : '▼') : '↕'}
           </span>
         </button>
-      </th>
-    );
+      ),
+      cell,
+    };
   };
 
   return (
@@ -93,64 +95,47 @@ export function FacilitiesPage() {
       {report.isPending && <Loading />}
       {data && (
         <div className={report.isPlaceholderData ? 'report-body is-updating' : 'report-body'}>
-          <TableWrap label={title}>
-            <table className="facility-report" data-testid="facility-report">
-              <caption>
-                {t('reports.facilities.caption', { from: r.date(data.from), to: r.date(data.to) })}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('reports.facilities.facility')}</th>
-                  <th scope="col" className="num">
-                    {t('reports.facilities.sessions')}
-                  </th>
-                  {sortHeader('capacityUsed', t('reports.facilities.capacityUsed'))}
-                  <th scope="col" className="num">
-                    {t('reports.facilities.booked')}
-                  </th>
-                  <th scope="col" className="num">
-                    {t('reports.facilities.attended')}
-                  </th>
-                  {sortHeader('noShowRate', t('reports.facilities.noShowRate'))}
-                  {sortHeader('doses', t('reports.doses'))}
-                  <th scope="col" className="num">
-                    {t('reports.facilities.vaccinators')}
-                  </th>
-                  {sortHeader('dosesPerVaccinatorHour', t('reports.facilities.perVaccinatorHour'))}
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((row) => (
-                  <tr key={row.facility.id}>
-                    <th scope="row">
-                      {r.name(row.facility)}
-                      <span className="row-sub">
-                        {r.name({ nameEn: row.facility.areaNameEn, nameBn: row.facility.areaNameBn })}
-                      </span>
-                    </th>
-                    <td className="num">{r.number(row.sessions)}</td>
-                    <td className="num">
-                      <CoverageBar value={row.capacityUsed} r={r} colour={COLOURS.doses} />
-                    </td>
-                    <td className="num">{r.number(row.booked)}</td>
-                    <td className="num">{r.number(row.attended)}</td>
-                    <td className="num">
-                      <span
-                        className={
-                          row.noShowRate !== null && row.noShowRate >= 0.25 ? 'figure-warn' : undefined
-                        }
-                      >
-                        {r.percent(row.noShowRate)}
-                      </span>
-                    </td>
-                    <td className="num">{r.number(row.doses)}</td>
-                    <td className="num">{r.number(row.vaccinators)}</td>
-                    <td className="num">{r.decimal(row.dosesPerVaccinatorHour)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableWrap>
+          <DataTable
+            label={title}
+            caption={t('reports.facilities.caption', { from: r.date(data.from), to: r.date(data.to) })}
+            className="facility-report"
+            testId="facility-report"
+            columns={[
+              {
+                key: 'facility',
+                header: t('reports.facilities.facility'),
+                rowHeader: true,
+                cell: (row) => (
+                  <>
+                    {r.name(row.facility)}
+                    <span className="row-sub">
+                      {r.name({ nameEn: row.facility.areaNameEn, nameBn: row.facility.areaNameBn })}
+                    </span>
+                  </>
+                ),
+              },
+              countColumn<Row>(r, 'sessions', t('reports.facilities.sessions')),
+              sortColumn('capacityUsed', t('reports.facilities.capacityUsed'), (row) => (
+                <CoverageBar value={row.capacityUsed} r={r} colour={COLOURS.doses} />
+              )),
+              countColumn<Row>(r, 'booked', t('reports.facilities.booked')),
+              countColumn<Row>(r, 'attended', t('reports.facilities.attended')),
+              sortColumn('noShowRate', t('reports.facilities.noShowRate'), (row) => (
+                <span
+                  className={row.noShowRate !== null && row.noShowRate >= 0.25 ? 'figure-warn' : undefined}
+                >
+                  {r.percent(row.noShowRate)}
+                </span>
+              )),
+              sortColumn('doses', t('reports.doses'), (row) => r.number(row.doses)),
+              countColumn<Row>(r, 'vaccinators', t('reports.facilities.vaccinators')),
+              sortColumn('dosesPerVaccinatorHour', t('reports.facilities.perVaccinatorHour'), (row) =>
+                r.decimal(row.dosesPerVaccinatorHour),
+              ),
+            ]}
+            rows={data.items}
+            rowKey={(row) => row.facility.id}
+          />
           {data.items.length === 0 && <p className="empty">{t('reports.facilities.none')}</p>}
           {data.total > PAGE && (
             <Pager

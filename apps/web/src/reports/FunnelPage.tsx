@@ -1,11 +1,10 @@
-import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../ui/ErrorAlert.tsx';
 import { Loading } from '../ui/Notice.tsx';
-import { TableWrap } from '../ui/TableWrap.tsx';
 import { usePageTitle } from '../ui/usePageTitle.ts';
 import { ChartPanel, COLOURS, CoverageBar, FunnelBars } from './charts.tsx';
 import { CsvButton, ReportBreadcrumb, useAreaTrail } from './common.tsx';
+import { AreaPanel, areaColumn, countColumn, DataTable } from './DataTable.tsx';
 import { useReportFormat } from './format.ts';
 import { useFunnelReport } from './queries.ts';
 import { areaRows, type FunnelCounts } from './types.ts';
@@ -56,96 +55,64 @@ export function FunnelPage() {
               />
             )}
             table={
-              <TableWrap label={title}>
-                <table>
-                  <caption>{title}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('reports.funnel.stage')}</th>
-                      <th scope="col" className="num">
-                        {t('reports.peopleCol')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('reports.funnel.ofRegistered')}
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {STAGES.map((s) => (
-                      <tr key={s}>
-                        <th scope="row">{t(`reports.funnel.stages.${s}`)}</th>
-                        <td className="num">{r.number(data.totals[s])}</td>
-                        <td className="num">{r.percent(share(data.totals[s], data.totals.registered))}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
+              <DataTable
+                label={title}
+                columns={[
+                  {
+                    key: 'stage',
+                    header: t('reports.funnel.stage'),
+                    rowHeader: true,
+                    cell: (s) => t(`reports.funnel.stages.${s}`),
+                  },
+                  {
+                    key: 'people',
+                    header: t('reports.peopleCol'),
+                    numeric: true,
+                    cell: (s) => r.number(data.totals[s]),
+                  },
+                  {
+                    key: 'share',
+                    header: t('reports.funnel.ofRegistered'),
+                    numeric: true,
+                    cell: (s) => r.percent(share(data.totals[s], data.totals.registered)),
+                  },
+                ]}
+                rows={STAGES}
+                rowKey={(s) => s}
+              />
             }
           />
-          <section className="panel" aria-labelledby="funnel-area-title">
-            <div className="panel-head">
-              <h2 id="funnel-area-title">{areaTitle}</h2>
-              <div className="chart-tools">
-                <CsvButton
-                  path="/api/reports/funnel"
-                  query={{ areaId }}
-                  name={`funnel-${data.area?.code ?? 'national'}`}
-                />
-              </div>
-            </div>
-            {areaRows(data.byArea).length === 0 ? (
-              <p className="empty">{t('reports.lowestLevel')}</p>
-            ) : (
-              <TableWrap label={areaTitle}>
-                <table className="league" data-testid="funnel-areas">
-                  <caption className="visually-hidden">{areaTitle}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('reports.area')}</th>
-                      {STAGES.map((s) => (
-                        <th key={s} scope="col" className="num">
-                          {t(`reports.funnel.stages.${s}`)}
-                        </th>
-                      ))}
-                      <th scope="col">{t('reports.funnel.vaccinatedShare')}</th>
-                      <th scope="col">{t('reports.funnel.completeShare')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {areaRows(data.byArea)
-                      .sort((a, b) => b.registered - a.registered)
-                      .map((a) => (
-                        <tr key={a.area.id}>
-                          <th scope="row">
-                            <Link to={drillTo(a.area)}>{r.name(a.area)}</Link>
-                          </th>
-                          {STAGES.map((s) => (
-                            <td key={s} className="num">
-                              {r.number(a[s])}
-                            </td>
-                          ))}
-                          <td>
-                            <CoverageBar
-                              value={share(a.vaccinated, a.registered)}
-                              r={r}
-                              colour={COLOURS.vaccinated}
-                            />
-                          </td>
-                          <td>
-                            <CoverageBar
-                              value={share(a.complete, a.vaccinated)}
-                              r={r}
-                              colour={COLOURS.complete}
-                            />
-                          </td>
-                        </tr>
-                      ))}
-                  </tbody>
-                </table>
-              </TableWrap>
-            )}
-          </section>
+          <AreaPanel
+            titleId="funnel-area-title"
+            title={areaTitle}
+            tools={
+              <CsvButton
+                path="/api/reports/funnel"
+                query={{ areaId }}
+                name={`funnel-${data.area?.code ?? 'national'}`}
+              />
+            }
+            testId="funnel-areas"
+            columns={[
+              areaColumn(t('reports.area'), r, drillTo),
+              ...STAGES.map((s) => countColumn<FunnelCounts>(r, s, t(`reports.funnel.stages.${s}`))),
+              {
+                key: 'vaccinatedShare',
+                header: t('reports.funnel.vaccinatedShare'),
+                cell: (a) => (
+                  <CoverageBar value={share(a.vaccinated, a.registered)} r={r} colour={COLOURS.vaccinated} />
+                ),
+              },
+              {
+                key: 'completeShare',
+                header: t('reports.funnel.completeShare'),
+                cell: (a) => (
+                  <CoverageBar value={share(a.complete, a.vaccinated)} r={r} colour={COLOURS.complete} />
+                ),
+              },
+            ]}
+            rows={areaRows(data.byArea).sort((a, b) => b.registered - a.registered)}
+          />
         </div>
       )}
     </>

@@ -1,8 +1,6 @@
-import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../ui/ErrorAlert.tsx';
 import { Loading } from '../ui/Notice.tsx';
-import { TableWrap } from '../ui/TableWrap.tsx';
 import { usePageTitle } from '../ui/usePageTitle.ts';
 import { CategoryBars, ChartPanel, COLOURS, CoverageBar, DailyCumulativeChart } from './charts.tsx';
 import {
@@ -13,12 +11,17 @@ import {
   useAreaTrail,
   useDateRange,
 } from './common.tsx';
+import { AreaPanel, areaColumn, countColumn, DataTable, genderColumns } from './DataTable.tsx';
 import { GENDERS, useReportFormat } from './format.ts';
 import { useRegistrationReport } from './queries.ts';
-import { areaRows } from './types.ts';
+import { areaRows, type RegistrationReport, type ReportArea } from './types.ts';
 import { AgeGenderPanel, ageGenderRows } from './VaccinationPage.tsx';
 
 const GENDER_KEYS = { female: 'female', male: 'male', third_gender: 'thirdGender' } as const;
+
+type Day = RegistrationReport['trend'][number];
+type Group = RegistrationReport['byGroup'][number];
+type AreaRow = RegistrationReport['byArea'][number] & { area: ReportArea };
 
 /** Who has registered: women's share first, then priority groups, ages and the daily count. */
 export function RegistrationsPage() {
@@ -81,31 +84,16 @@ export function RegistrationsPage() {
               />
             )}
             table={
-              <TableWrap label={trendTitle}>
-                <table>
-                  <caption>{trendTitle}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('reports.day')}</th>
-                      <th scope="col" className="num">
-                        {t('reports.registrations.perDay')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('reports.cumulative')}
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.trend.map((d) => (
-                      <tr key={d.day}>
-                        <th scope="row">{r.date(d.day)}</th>
-                        <td className="num">{r.number(d.people)}</td>
-                        <td className="num">{r.number(d.cumulative)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
+              <DataTable
+                label={trendTitle}
+                columns={[
+                  { key: 'day', header: t('reports.day'), rowHeader: true, cell: (d) => r.date(d.day) },
+                  countColumn<Day>(r, 'people', t('reports.registrations.perDay')),
+                  countColumn<Day>(r, 'cumulative', t('reports.cumulative')),
+                ]}
+                rows={data.trend}
+                rowKey={(d) => d.day}
+              />
             }
           />
           <ChartPanel
@@ -130,37 +118,16 @@ export function RegistrationsPage() {
               />
             )}
             table={
-              <TableWrap label={groupTitle}>
-                <table>
-                  <caption>{groupTitle}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('reports.group')}</th>
-                      {GENDERS.map((g) => (
-                        <th key={g} scope="col" className="num">
-                          {r.gender(g)}
-                        </th>
-                      ))}
-                      <th scope="col" className="num">
-                        {t('reports.total')}
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {data.byGroup.map((g) => (
-                      <tr key={g.groupCode}>
-                        <th scope="row">{r.name(g)}</th>
-                        {GENDERS.map((x) => (
-                          <td key={x} className="num">
-                            {r.number(g[GENDER_KEYS[x]])}
-                          </td>
-                        ))}
-                        <td className="num">{r.number(g.people)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableWrap>
+              <DataTable
+                label={groupTitle}
+                columns={[
+                  { key: 'group', header: t('reports.group'), rowHeader: true, cell: (g) => r.name(g) },
+                  ...genderColumns<Group>(r, (g, x) => g[GENDER_KEYS[x]]),
+                  countColumn<Group>(r, 'people', t('reports.total')),
+                ]}
+                rows={data.byGroup}
+                rowKey={(g) => g.groupCode}
+              />
             }
           />
           <AgeGenderPanel
@@ -168,61 +135,28 @@ export function RegistrationsPage() {
             rows={ageGenderRows(data.byAgeGender, (x) => x.people, r)}
             r={r}
           />
-          <section className="panel" aria-labelledby="registrations-area-title">
-            <div className="panel-head">
-              <h2 id="registrations-area-title">{areaTitle}</h2>
-              <div className="chart-tools">
-                <CsvButton
-                  path="/api/reports/registrations"
-                  query={{ areaId, from: range.from, to: range.to }}
-                  name={`registrations-${data.area?.code ?? 'national'}`}
-                />
-              </div>
-            </div>
-            {areaRows(data.byArea).length === 0 ? (
-              <p className="empty">{t('reports.lowestLevel')}</p>
-            ) : (
-              <TableWrap label={areaTitle}>
-                <table className="league">
-                  <caption className="visually-hidden">{areaTitle}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('reports.area')}</th>
-                      <th scope="col" className="num">
-                        {t('reports.registrations.people')}
-                      </th>
-                      {GENDERS.map((g) => (
-                        <th key={g} scope="col" className="num">
-                          {r.gender(g)}
-                        </th>
-                      ))}
-                      <th scope="col">{t('reports.registrations.femaleShare')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {areaRows(data.byArea)
-                      .sort((a, b) => b.people - a.people)
-                      .map((a) => (
-                        <tr key={a.area.id}>
-                          <th scope="row">
-                            <Link to={drillTo(a.area)}>{r.name(a.area)}</Link>
-                          </th>
-                          <td className="num">{r.number(a.people)}</td>
-                          {GENDERS.map((g) => (
-                            <td key={g} className="num">
-                              {r.number(a[GENDER_KEYS[g]])}
-                            </td>
-                          ))}
-                          <td>
-                            <CoverageBar value={a.femaleShare} r={r} colour={COLOURS.female} />
-                          </td>
-                        </tr>
-                      ))}
-                  </tbody>
-                </table>
-              </TableWrap>
-            )}
-          </section>
+          <AreaPanel
+            titleId="registrations-area-title"
+            title={areaTitle}
+            tools={
+              <CsvButton
+                path="/api/reports/registrations"
+                query={{ areaId, from: range.from, to: range.to }}
+                name={`registrations-${data.area?.code ?? 'national'}`}
+              />
+            }
+            columns={[
+              areaColumn<AreaRow>(t('reports.area'), r, drillTo),
+              countColumn<AreaRow>(r, 'people', t('reports.registrations.people')),
+              ...genderColumns<AreaRow>(r, (a, g) => a[GENDER_KEYS[g]]),
+              {
+                key: 'femaleShare',
+                header: t('reports.registrations.femaleShare'),
+                cell: (a) => <CoverageBar value={a.femaleShare} r={r} colour={COLOURS.female} />,
+              },
+            ]}
+            rows={areaRows(data.byArea).sort((a, b) => b.people - a.people)}
+          />
         </div>
       )}
     </>

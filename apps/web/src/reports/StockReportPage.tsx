@@ -10,6 +10,7 @@ import { TableWrap } from '../ui/TableWrap.tsx';
 import { usePageTitle } from '../ui/usePageTitle.ts';
 import { CategoryBars, ChartPanel } from './charts.tsx';
 import { CsvButton, ReportBreadcrumb, StatCards, useAreaTrail } from './common.tsx';
+import { DataTable, ReportSection } from './DataTable.tsx';
 import { useReportFormat } from './format.ts';
 import { useStockReport } from './queries.ts';
 
@@ -102,14 +103,12 @@ export function StockReportPage() {
               },
             ]}
           />
-          <section className="panel" aria-labelledby="stock-store-title">
-            <div className="panel-head">
-              <h2 id="stock-store-title">{storeTitle}</h2>
-              <div className="chart-tools">
-                <CsvButton path="/api/reports/stock" query={{ areaId }} name="stock" />
-              </div>
-            </div>
-            <p className="panel-intro">{t('reports.stock.byStoreIntro')}</p>
+          <ReportSection
+            titleId="stock-store-title"
+            title={storeTitle}
+            tools={<CsvButton path="/api/reports/stock" query={{ areaId }} name="stock" />}
+            intro={t('reports.stock.byStoreIntro')}
+          >
             <div className="toolbar">
               <div className="toolbar-filters">
                 <TextField
@@ -226,7 +225,7 @@ export function StockReportPage() {
                 onNext={() => setStorePage(storePage + 1)}
               />
             )}
-          </section>
+          </ReportSection>
           <ChartPanel
             title={expiringTitle}
             testId="expiring-panel"
@@ -274,42 +273,44 @@ export function StockReportPage() {
             }
             table={
               <>
-                <TableWrap label={expiringTitle}>
-                  <table>
-                    <caption>{t('reports.stock.expiringCaption', { days: r.number(within) })}</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">{t('reports.stock.lot')}</th>
-                        <th scope="col">{t('reports.vaccine')}</th>
-                        <th scope="col">{t('reports.stock.store')}</th>
-                        <th scope="col">{t('reports.stock.expiresOn')}</th>
-                        <th scope="col" className="num">
-                          {t('reports.doses')}
-                        </th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {lotRows.map((e) => (
-                        <tr key={`${e.lot.id}-${e.store.id}`}>
-                          <th scope="row">
-                            <code>{e.lot.lotNumber}</code>
-                          </th>
-                          <td>
-                            <code>{e.lot.productCode}</code>
-                          </td>
-                          <td>{r.name(e.store)}</td>
-                          <td>
-                            {r.date(e.lot.expiresOn)}{' '}
-                            <span className={e.withinDays === 30 ? 'badge badge-bad' : 'badge badge-warn'}>
-                              {t('reports.stock.withinDays', { days: r.number(e.withinDays) })}
-                            </span>
-                          </td>
-                          <td className="num">{r.number(e.doses)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </TableWrap>
+                <DataTable
+                  label={expiringTitle}
+                  caption={t('reports.stock.expiringCaption', { days: r.number(within) })}
+                  columns={[
+                    {
+                      key: 'lot',
+                      header: t('reports.stock.lot'),
+                      rowHeader: true,
+                      cell: (e) => <code>{e.lot.lotNumber}</code>,
+                    },
+                    {
+                      key: 'vaccine',
+                      header: t('reports.vaccine'),
+                      cell: (e) => <code>{e.lot.productCode}</code>,
+                    },
+                    { key: 'store', header: t('reports.stock.store'), cell: (e) => r.name(e.store) },
+                    {
+                      key: 'expiresOn',
+                      header: t('reports.stock.expiresOn'),
+                      cell: (e) => (
+                        <>
+                          {r.date(e.lot.expiresOn)}{' '}
+                          <span className={e.withinDays === 30 ? 'badge badge-bad' : 'badge badge-warn'}>
+                            {t('reports.stock.withinDays', { days: r.number(e.withinDays) })}
+                          </span>
+                        </>
+                      ),
+                    },
+                    {
+                      key: 'doses',
+                      header: t('reports.doses'),
+                      numeric: true,
+                      cell: (e) => r.number(e.doses),
+                    },
+                  ]}
+                  rows={lotRows}
+                  rowKey={(e) => `${e.lot.id}-${e.store.id}`}
+                />
                 {expiring.length > PAGE && (
                   <Pager
                     summary={pageSummary(lotPage, expiring.length)}

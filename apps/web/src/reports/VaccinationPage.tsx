@@ -1,12 +1,10 @@
 import { useState, type ReactNode } from 'react';
-import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { ErrorAlert } from '../ui/ErrorAlert.tsx';
 import { SelectField } from '../ui/fields.tsx';
 import { Loading } from '../ui/Notice.tsx';
-import { TableWrap } from '../ui/TableWrap.tsx';
 import { usePageTitle } from '../ui/usePageTitle.ts';
-import { CategoryBars, ChartPanel, COLOURS, CoverageBar, DailyCumulativeChart, PALETTE } from './charts.tsx';
+import { CategoryBars, ChartPanel, COLOURS, DailyCumulativeChart, PALETTE } from './charts.tsx';
 import {
   CsvButton,
   DateRangeFields,
@@ -15,6 +13,14 @@ import {
   useAreaTrail,
   useDateRange,
 } from './common.tsx';
+import {
+  AreaPanel,
+  areaColumn,
+  countColumn,
+  coverageBarColumns,
+  DataTable,
+  genderColumns,
+} from './DataTable.tsx';
 import { AGE_BANDS, bandStart, GENDERS, useReportFormat, type ReportFormat } from './format.ts';
 import { useVaccinationReport, useVaccinationTrend } from './queries.ts';
 import { areaRows, type AgeBand, type Gender, type ReportArea, type VaccinationReport } from './types.ts';
@@ -36,6 +42,8 @@ export function ageGenderRows<T extends { ageBand: AgeBand; gender: Gender }>(
   });
 }
 
+type AgeGenderRow = ReturnType<typeof ageGenderRows>[number];
+
 export function AgeGenderPanel({
   title,
   rows,
@@ -44,7 +52,7 @@ export function AgeGenderPanel({
   testId,
 }: {
   title: string;
-  rows: ReturnType<typeof ageGenderRows>;
+  rows: AgeGenderRow[];
   r: ReportFormat;
   csv?: ReactNode;
   testId?: string;
@@ -64,37 +72,21 @@ export function AgeGenderPanel({
         <CategoryBars data={rows} category="band" series={series} stacked ariaLabel={label} r={r} />
       )}
       table={
-        <TableWrap label={title}>
-          <table>
-            <caption>{title}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('reports.ageBand')}</th>
-                {GENDERS.map((g) => (
-                  <th key={g} scope="col" className="num">
-                    {r.gender(g)}
-                  </th>
-                ))}
-                <th scope="col" className="num">
-                  {t('reports.total')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => (
-                <tr key={row.start}>
-                  <th scope="row">{r.bandYears(row.start)}</th>
-                  {GENDERS.map((g) => (
-                    <td key={g} className="num">
-                      {r.number(row[g])}
-                    </td>
-                  ))}
-                  <td className="num">{r.number(row.total)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+        <DataTable
+          label={title}
+          columns={[
+            {
+              key: 'band',
+              header: t('reports.ageBand'),
+              rowHeader: true,
+              cell: (row) => r.bandYears(row.start),
+            },
+            ...genderColumns<AgeGenderRow>(r, (row, g) => row[g]),
+            { key: 'total', header: t('reports.total'), numeric: true, cell: (row) => r.number(row.total) },
+          ]}
+          rows={rows}
+          rowKey={(row) => row.start}
+        />
       }
     />
   );
@@ -145,31 +137,21 @@ function BreakdownPanel({
         )
       }
       table={
-        <TableWrap label={title}>
-          <table>
-            <caption>{title}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('reports.category')}</th>
-                <th scope="col" className="num">
-                  {valueLabel}
-                </th>
-                <th scope="col" className="num">
-                  {t('reports.share')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((x) => (
-                <tr key={x.label}>
-                  <th scope="row">{x.label}</th>
-                  <td className="num">{r.number(x.value)}</td>
-                  <td className="num">{r.percent(total ? x.value / total : null)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+        <DataTable
+          label={title}
+          columns={[
+            { key: 'label', header: t('reports.category'), rowHeader: true, cell: (x) => x.label },
+            { key: 'value', header: valueLabel, numeric: true, cell: (x) => r.number(x.value) },
+            {
+              key: 'share',
+              header: t('reports.share'),
+              numeric: true,
+              cell: (x) => r.percent(total ? x.value / total : null),
+            },
+          ]}
+          rows={rows}
+          rowKey={(x) => x.label}
+        />
       }
     />
   );
@@ -191,72 +173,32 @@ function AreaLeague({
   const rows = areaRows(report.byArea).sort(
     (a, b) => (b.coverageFirst ?? -1) - (a.coverageFirst ?? -1) || b.doses - a.doses,
   );
+  type Row = (typeof rows)[number];
   const title = t('reports.vaccination.byArea');
   return (
-    <section className="panel" aria-labelledby="area-league-title">
-      <div className="panel-head">
-        <h2 id="area-league-title">{title}</h2>
-        <div className="chart-tools">{csv}</div>
-      </div>
-      <p className="panel-intro">{t('reports.vaccination.byAreaIntro')}</p>
-      {rows.length === 0 ? (
-        <p className="empty">{t('reports.lowestLevel')}</p>
-      ) : (
-        <TableWrap label={title}>
-          <table className="league" data-testid="area-league">
-            <caption className="visually-hidden">{title}</caption>
-            <thead>
-              <tr>
-                <th scope="col" className="num">
-                  {t('reports.rank')}
-                </th>
-                <th scope="col">{t('reports.area')}</th>
-                <th scope="col" className="num">
-                  {t('reports.doses')}
-                </th>
-                <th scope="col" className="num">
-                  {t('reports.firstDose')}
-                </th>
-                <th scope="col" className="num">
-                  {t('reports.complete')}
-                </th>
-                <th scope="col" className="num">
-                  {t('reports.booster')}
-                </th>
-                <th scope="col" className="num">
-                  {t('reports.population')}
-                </th>
-                <th scope="col">{t('reports.coverageFirst')}</th>
-                <th scope="col">{t('reports.coverageComplete')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row, i) => (
-                <tr key={row.area.id}>
-                  <td className="num">{r.number(i + 1)}</td>
-                  <th scope="row">
-                    <Link to={drillTo(row.area)} data-testid={`drill-${row.area.code}`}>
-                      {r.name(row.area)}
-                    </Link>
-                  </th>
-                  <td className="num">{r.number(row.doses)}</td>
-                  <td className="num">{r.number(row.firstDose)}</td>
-                  <td className="num">{r.number(row.complete)}</td>
-                  <td className="num">{r.number(row.booster)}</td>
-                  <td className="num">{row.population ? r.number(row.population) : '—'}</td>
-                  <td>
-                    <CoverageBar value={row.coverageFirst} r={r} colour={COLOURS.firstDose} />
-                  </td>
-                  <td>
-                    <CoverageBar value={row.coverageComplete} r={r} colour={COLOURS.complete} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
-      )}
-    </section>
+    <AreaPanel
+      titleId="area-league-title"
+      title={title}
+      tools={csv}
+      intro={t('reports.vaccination.byAreaIntro')}
+      testId="area-league"
+      columns={[
+        { key: 'rank', header: t('reports.rank'), numeric: true, cell: (_, i) => r.number(i + 1) },
+        areaColumn(t('reports.area'), r, drillTo, true),
+        countColumn<Row>(r, 'doses', t('reports.doses')),
+        countColumn<Row>(r, 'firstDose', t('reports.firstDose')),
+        countColumn<Row>(r, 'complete', t('reports.complete')),
+        countColumn<Row>(r, 'booster', t('reports.booster')),
+        {
+          key: 'population',
+          header: t('reports.population'),
+          numeric: true,
+          cell: (row) => (row.population ? r.number(row.population) : '—'),
+        },
+        ...coverageBarColumns<Row>(t, r),
+      ]}
+      rows={rows}
+    />
   );
 }
 
@@ -271,6 +213,7 @@ function TrendPanel({ areaId, report, r }: { areaId?: number; report: Vaccinatio
     productId: productId ? Number(productId) : undefined,
   });
   const days = trend.data?.days ?? [];
+  type Day = (typeof days)[number];
   const title = t('reports.vaccination.trend');
   const inRange = days.reduce((s, d) => s + d.doses, 0);
   return (
@@ -315,43 +258,20 @@ function TrendPanel({ areaId, report, r }: { areaId?: number; report: Vaccinatio
         </>
       )}
       table={
-        <TableWrap label={title}>
-          <table data-testid="trend-table">
-            <caption>{title}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('reports.day')}</th>
-                <th scope="col" className="num">
-                  {t('reports.doses')}
-                </th>
-                <th scope="col" className="num">
-                  {t('reports.firstDose')}
-                </th>
-                <th scope="col" className="num">
-                  {t('reports.complete')}
-                </th>
-                <th scope="col" className="num">
-                  {t('reports.booster')}
-                </th>
-                <th scope="col" className="num">
-                  {t('reports.cumulative')}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {days.map((d) => (
-                <tr key={d.day}>
-                  <th scope="row">{r.date(d.day)}</th>
-                  <td className="num">{r.number(d.doses)}</td>
-                  <td className="num">{r.number(d.firstDose)}</td>
-                  <td className="num">{r.number(d.complete)}</td>
-                  <td className="num">{r.number(d.booster)}</td>
-                  <td className="num">{r.number(d.cumulative)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableWrap>
+        <DataTable
+          label={title}
+          testId="trend-table"
+          columns={[
+            { key: 'day', header: t('reports.day'), rowHeader: true, cell: (d) => r.date(d.day) },
+            countColumn<Day>(r, 'doses', t('reports.doses')),
+            countColumn<Day>(r, 'firstDose', t('reports.firstDose')),
+            countColumn<Day>(r, 'complete', t('reports.complete')),
+            countColumn<Day>(r, 'booster', t('reports.booster')),
+            countColumn<Day>(r, 'cumulative', t('reports.cumulative')),
+          ]}
+          rows={days}
+          rowKey={(d) => d.day}
+        />
       }
     />
   );
