@@ -5,7 +5,7 @@ import { api, unwrap } from '../api/client.ts';
 import type { ReceiptDocument, StoreDetail } from '../api/stock.ts';
 import { useSessionState } from '../auth/session.ts';
 import { mayDo } from '../console/permissions.ts';
-import { localToday } from '../vaccinator/candidate.ts';
+import { programmeToday } from '../scheduling/format.ts';
 import { ErrorAlert } from '../ui/ErrorAlert.tsx';
 import { FieldRow, NumberField, SelectField, TextAreaField, TextField } from '../ui/fields.tsx';
 import { useFormat } from '../ui/format.ts';
@@ -126,7 +126,7 @@ function ReceiptForm({ storeId }: { storeId: number }) {
   const queryClient = useQueryClient();
   const [supplier, setSupplier] = useState('');
   const [reference, setReference] = useState('');
-  const [receivedOn, setReceivedOn] = useState(localToday);
+  const [receivedOn, setReceivedOn] = useState(programmeToday);
   const [note, setNote] = useState('');
   const [lines, setLines] = useState<LineDraft[]>([{ lotId: '', doses: '' }]);
   const [documents, setDocuments] = useState<ReceiptDocument[]>([]);

@@ -5,7 +5,7 @@ import { api, unwrap } from '../api/client.ts';
 import type { StoreDetail } from '../api/stock.ts';
 import { useSessionState } from '../auth/session.ts';
 import { mayDo } from '../console/permissions.ts';
-import { localToday } from '../vaccinator/candidate.ts';
+import { programmeToday } from '../scheduling/format.ts';
 import { ErrorAlert } from '../ui/ErrorAlert.tsx';
 import { FieldRow, SelectField, TextField } from '../ui/fields.tsx';
 import { useFormat } from '../ui/format.ts';
@@ -18,7 +18,7 @@ export function VialsSection({ store }: { store: StoreDetail }) {
   const f = useFormat();
   const queryClient = useQueryClient();
   const user = useSessionState().session?.user;
-  const [date, setDate] = useState(localToday);
+  const [date, setDate] = useState(programmeToday);
   const [lotId, setLotId] = useState('');
   const stock = useStoreStock(store.facilityId);
   const id = store.facilityId;
@@ -58,7 +58,7 @@ export function VialsSection({ store }: { store: StoreDetail }) {
           onChange={setDate}
         />
       </FieldRow>
-      {canWrite && date === localToday() && (
+      {canWrite && date === programmeToday() && (
         <FieldRow>
           <SelectField
             label={t('stock.vials.lot')}

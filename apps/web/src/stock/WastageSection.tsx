@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { addDays } from '@dosewise/domain';
 import { api, unwrap } from '../api/client.ts';
 import type { StoreDetail } from '../api/stock.ts';
-import { localToday } from '../vaccinator/candidate.ts';
+import { programmeToday } from '../scheduling/format.ts';
 import { ErrorAlert } from '../ui/ErrorAlert.tsx';
 import { FieldRow, TextField } from '../ui/fields.tsx';
 import { useFormat } from '../ui/format.ts';
@@ -15,8 +15,8 @@ import { TableWrap } from '../ui/TableWrap.tsx';
 export function WastageSection({ store }: { store: StoreDetail }) {
   const { t } = useTranslation();
   const f = useFormat();
-  const [to, setTo] = useState(localToday);
-  const [from, setFrom] = useState(() => addDays(localToday(), -30));
+  const [to, setTo] = useState(programmeToday);
+  const [from, setFrom] = useState(() => addDays(programmeToday(), -30));
   const valid = /^\d{4}-\d{2}-\d{2}$/.test(from) && /^\d{4}-\d{2}-\d{2}$/.test(to) && from <= to;
   const wastage = useQuery({
     queryKey: ['stock', 'wastage', store.facilityId, from, to],

@@ -13,7 +13,8 @@ import { CheckboxField, FieldRow, RadioGroupField, SelectField, TextField } from
 import { useFormat } from '../ui/format.ts';
 import { Notice } from '../ui/Notice.tsx';
 import { TableWrap } from '../ui/TableWrap.tsx';
-import { localToday, slipCodeHash, type Candidate } from './candidate.ts';
+import { slipCodeHash, type Candidate } from './candidate.ts';
+import { programmeToday } from '../scheduling/format.ts';
 import { queueDose, useSyncState } from './sync.ts';
 import { Fact } from '../ui/Fact.tsx';
 
@@ -38,7 +39,7 @@ export function RecordDose({
   const { t } = useTranslation();
   const f = useFormat();
   const { online } = useSyncState();
-  const today = localToday();
+  const today = programmeToday();
   const due = c.due;
   const products = (pack?.products ?? []).filter(
     (p) => !due?.productIds.length || due.productIds.includes(p.id),

@@ -12,7 +12,6 @@ import {
   findInPack,
   fromLookup,
   fromPackAppointment,
-  localToday,
   readScan,
   type Candidate,
   type ScanResult,
@@ -22,6 +21,7 @@ import { RecordDose } from './RecordDose.tsx';
 import { Scanner } from './Scanner.tsx';
 import { SyncPanel } from './SyncPanel.tsx';
 import { onSynced, useSyncState } from './sync.ts';
+import { programmeToday } from '../scheduling/format.ts';
 
 type Tab = 'queue' | 'find' | 'walkIn';
 
@@ -44,7 +44,7 @@ export function Workspace({ facilityId, userId }: { facilityId: number; userId: 
     try {
       const pack = await unwrap(
         api.GET('/api/vaccinator/facilities/{id}/pack', {
-          params: { path: { id: facilityId }, query: { date: localToday() } },
+          params: { path: { id: facilityId }, query: { date: programmeToday() } },
         }),
       );
       setStored(await savePack(facilityId, pack));
@@ -78,7 +78,7 @@ export function Workspace({ facilityId, userId }: { facilityId: number; userId: 
 
   const pack = stored?.pack ?? null;
   const skewMs = stored?.clockSkewMs ?? 0;
-  const staleDate = pack && pack.date !== localToday();
+  const staleDate = pack && pack.date !== programmeToday();
 
   if (candidate)
     return (

@@ -1,6 +1,7 @@
 import { verifyCardToken, CARD_TOKEN_PREFIX, type CardTokenFailure } from '@dosewise/certificates';
 import { normaliseRegistrationNumber } from '@dosewise/domain';
 import type { DoseView, FacilityPack, Lookup, PackAppointment } from '../api/vaccination.ts';
+import { programmeToday } from '../scheduling/format.ts';
 
 /** The person in front of the vaccinator, found online (full history) or in the facility pack. */
 export interface Candidate {
@@ -29,15 +30,8 @@ export interface Candidate {
   fromPack: boolean;
 }
 
-/** Today on the device, YYYY-MM-DD in its own time zone. */
-export function localToday(): string {
-  const d = new Date();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
 export function fromPackAppointment(a: PackAppointment, cardVerified = false): Candidate {
-  const today = localToday();
+  const today = programmeToday();
   const eligible = !a.earliestDate || a.earliestDate <= today;
   return {
     personId: a.personId,
