@@ -307,6 +307,16 @@ export const ConfigSchema = Type.Object({
     4,
     1,
   ),
+  SMS_SEND_RATE: IntString(
+    "Messages per second the SMS gateway takes from the whole deployment (the contract's throughput); API processes share it. 0: as fast as the gateway answers.",
+    0,
+    0,
+  ),
+  SMS_BULK_RATE: IntString(
+    "Bulk messages per second (auto-scheduler assignments, day-before reminders, missed appointments) for the whole deployment, within SMS_SEND_RATE; API processes share it. Sign-in codes and answers to what a person has just done are not held back by it. A national run's assignments then go out over the following hours instead of competing with sign-ins and bookings for the gateway and the database. 0: no separate limit.",
+    100,
+    0,
+  ),
   SMS_MAX_ATTEMPTS: IntString('Delivery attempts per SMS before it is marked failed.', 6, 1),
   RUN_WORKERS: Type.Boolean({
     default: true,

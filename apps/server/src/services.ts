@@ -7,6 +7,8 @@ import { identifierVault } from './privacy/identifiers.ts';
 import { enqueueNotification, notificationRow } from './notifications/outbox.ts';
 import { createSmsProvider } from './notifications/providers.ts';
 import type { TemplateName, TemplateParams } from './notifications/templates.ts';
+import { apiProcessCount } from './cluster.ts';
+import { sendRates } from './notifications/rate.ts';
 import { DEFAULT_DELIVERY_SETTINGS } from './notifications/settings.ts';
 import { startNotificationWorker } from './notifications/worker.ts';
 import { DEFAULT_JOB_RUNNER_SETTINGS, startJobRunner } from './jobs/runner.ts';
@@ -220,11 +222,18 @@ export async function createServices(
     // the embedded database has one connection, so one loop.
     const loops = database.kind === 'postgres' ? config.SMS_WORKERS : 1;
     const provider = smsProvider();
+    // The gateway's rates are the deployment's: each API process sends its share.
+    const rates = sendRates({
+      perSecond: config.SMS_SEND_RATE,
+      bulkPerSecond: config.SMS_BULK_RATE,
+      processes: apiProcessCount(config, database.kind),
+    });
     smsWorkers = Array.from({ length: loops }, () =>
       startNotificationWorker({
         db,
         vault,
         provider,
+        rates,
         settings: { ...DEFAULT_DELIVERY_SETTINGS, maxAttempts: config.SMS_MAX_ATTEMPTS, ...overrides },
         log,
       }),

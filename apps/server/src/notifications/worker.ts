@@ -6,6 +6,7 @@ import { backoffDelayMs, errorText, sqlAfter, sqlNow, type Clock } from '../jobs
 import { startPoller, type BatchControl, type Worker, type WorkerLog } from '../jobs/poller.ts';
 import { storedParams } from './outbox.ts';
 import { notificationRef, SmsSendError, type SmsProvider } from './providers.ts';
+import { UNLIMITED, type SendRates } from './rate.ts';
 import type { DeliverySettings } from './settings.ts';
 import type { NotificationTables } from './tables.ts';
 import { isTemplateName, renderMessage, templateDefinition } from './templates.ts';
@@ -15,6 +16,8 @@ export interface NotificationWorkerOptions {
   vault: Pick<IdentifierVault, 'decrypt'>;
   provider: SmsProvider;
   settings: DeliverySettings;
+  /** The gateway's send rates, shared by the process's loops. By default none. */
+  rates?: SendRates;
   log: WorkerLog;
   /** Tests only: a fake clock. By default every time comes from the database. */
   clock?: Clock;
@@ -49,6 +52,9 @@ type Outcome =
  *
  * One-time codes go first, then what a person has just done, then bulk messages (the priority the
  * database gives each template, migrations/0010_outbox_order.sql); each in the order it fell due.
+ * A claim takes no more messages than the gateway's send rate allows, and no more bulk messages
+ * than the bulk rate allows: a national auto-scheduler run's SMS go out over the following hour
+ * rather than all at once, leaving the gateway and the database to what people are doing now.
  */
 /**
  * A CTE that makes the statement's own transaction commit without waiting for its WAL to reach the
@@ -61,12 +67,18 @@ const ASYNC_COMMIT = sql`async_commit as materialized (select set_config('synchr
 
 export function startNotificationWorker(opts: NotificationWorkerOptions): Worker {
   const { provider, settings, log, vault, clock } = opts;
+  const rates = opts.rates ?? UNLIMITED;
   const db = opts.db.$extendTables<NotificationTables>();
   const nowMs = () => (clock ? clock().getTime() : Date.now());
 
   const claim = async (): Promise<ClaimedNotification[]> => {
+    const wanted = rates.all.take(settings.batchSize);
+    if (wanted === 0) return [];
+    const bulk = rates.bulk.take(wanted);
     const now = sqlNow(clock);
-    const { rows } = await sql<ClaimedNotification>`${prepared}
+    let rows: ClaimedNotification[];
+    try {
+      ({ rows } = await sql<ClaimedNotification>`${prepared}
       with ${ASYNC_COMMIT},
       -- The earliest due rows, highest priority first: each priority's range is read in index
       -- order and locked as it is read, passing over rows another loop holds, until the batch is
@@ -76,21 +88,21 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
         select id from notification
         where priority = 0 and status in ('queued', 'sending') and next_attempt_at <= ${now}
         order by next_attempt_at, id
-        limit ${settings.batchSize}::int
+        limit ${wanted}::int
         for update skip locked
       ),
       p1 as materialized (
         select id from notification
         where priority = 1 and status in ('queued', 'sending') and next_attempt_at <= ${now}
         order by next_attempt_at, id
-        limit ${settings.batchSize}::int - (select count(*) from p0)
+        limit ${wanted}::int - (select count(*) from p0)
         for update skip locked
       ),
       p2 as materialized (
         select id from notification
         where priority = 2 and status in ('queued', 'sending') and next_attempt_at <= ${now}
         order by next_attempt_at, id
-        limit ${settings.batchSize}::int - (select count(*) from p0) - (select count(*) from p1)
+        limit least(${bulk}::int, ${wanted}::int - (select count(*) from p0) - (select count(*) from p1))
         for update skip locked
       ),
       due as (select id from p0 union all select id from p1 union all select id from p2)
@@ -99,8 +111,15 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
       from due, async_commit
       where n.id = due.id
       returning n.id, n.recipient_enc, n.template, n.locale, n.params, n.attempts, n.created_at, n.priority`.execute(
-      db,
-    );
+        db,
+      ));
+    } catch (err) {
+      rates.all.giveBack(wanted);
+      rates.bulk.giveBack(bulk);
+      throw err;
+    }
+    rates.all.giveBack(wanted - rows.length);
+    rates.bulk.giveBack(bulk - rows.filter((r) => r.priority === 2).length);
     // The update returns its rows in no particular order: the batch goes out highest priority first.
     return rows.sort((a, b) => a.priority - b.priority || a.id - b.id);
   };

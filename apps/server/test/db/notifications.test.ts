@@ -26,6 +26,7 @@ import {
   TemplateError,
   type TemplateName,
 } from '../../src/notifications/templates.ts';
+import { SendRate } from '../../src/notifications/rate.ts';
 import { startNotificationWorker } from '../../src/notifications/worker.ts';
 import { identifierVault } from '../../src/privacy/identifiers.ts';
 import { testDatabase } from '../support/db.ts';
@@ -303,6 +304,87 @@ describe('SMS outbox', () => {
       .split('\n')
       .map((l) => (JSON.parse(l) as { notificationId: number }).notificationId);
     expect(order).toEqual([otp.id, own.id, ...queued.map((r) => r.id)]);
+  });
+
+  it('sends bulk messages no faster than the bulk rate, and codes and own messages without waiting for it', async () => {
+    const file = path.join(dir, 'bulk-rate.jsonl');
+    const bulk = Array.from({ length: 25 }, (_, i) => ({
+      recipient_enc: vault.encrypt(PHONE),
+      template: 'appointment_reminder',
+      locale: 'en' as const,
+      params: JSON.stringify({
+        name: `Person ${i}`,
+        centre: 'Savar UHC',
+        date: '2026-12-01',
+        time: '09:00',
+        code: String(2000 + i),
+      }),
+      person_id: 200 + i,
+    }));
+    const queued = await database.db
+      .$extendTables<NotificationTables>()
+      .insertInto('notification')
+      .values(bulk)
+      .returning('id')
+      .execute();
+    let nowMs = 0;
+    const rates = { all: new SendRate(0), bulk: new SendRate(10, () => nowMs) };
+    const worker = startNotificationWorker({
+      db: database.db,
+      vault,
+      provider: fileSmsProvider(file),
+      settings: { ...SETTINGS, batchSize: 50, concurrency: 1 },
+      rates,
+      log: recordingLog().log,
+    });
+    const sentIds = () =>
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { notificationId: number }).notificationId);
+    // A second's worth of bulk goes out; the rest waits although it is due.
+    expect(await worker.drain()).toBe(10);
+    // A code and a registration message queued now go out at once, the bulk rate spent or not.
+    const otp = await enqueue('otp', '+8801898765432');
+    const own = await enqueue('registration_confirmed');
+    expect(await worker.drain()).toBe(2);
+    expect(sentIds().slice(10)).toEqual([otp.id, own.id]);
+    // Half a second later, half a second's worth.
+    nowMs += 500;
+    expect(await worker.drain()).toBe(5);
+    nowMs += 60_000;
+    // After a long pause, no more than one second's worth at once.
+    expect(await worker.drain()).toBe(10);
+    await worker.stop();
+    const bulkSent = sentIds().filter((id) => id !== otp.id && id !== own.id);
+    expect(bulkSent).toEqual(queued.slice(0, 25).map((r) => r.id));
+    const waiting = (await rows()).filter((r) => r.status === 'queued');
+    expect(waiting).toHaveLength(0);
+  });
+
+  it('takes no more messages in all than the gateway rate allows, codes first', async () => {
+    const file = path.join(dir, 'send-rate.jsonl');
+    for (let i = 0; i < 4; i++) await enqueue('registration_confirmed');
+    const otp = await enqueue('otp', '+8801898765432');
+    let nowMs = 0;
+    const worker = startNotificationWorker({
+      db: database.db,
+      vault,
+      provider: fileSmsProvider(file),
+      settings: { ...SETTINGS, batchSize: 50, concurrency: 1 },
+      rates: { all: new SendRate(2, () => nowMs), bulk: new SendRate(0) },
+      log: recordingLog().log,
+    });
+    expect(await worker.drain()).toBe(2);
+    const first = (JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!) as { notificationId: number })
+      .notificationId;
+    expect(first).toBe(otp.id);
+    expect((await rows()).filter((r) => r.status === 'queued')).toHaveLength(3);
+    nowMs += 1_000;
+    expect(await worker.drain()).toBe(2);
+    nowMs += 1_000;
+    expect(await worker.drain()).toBe(1);
+    await worker.stop();
   });
 
   it('gives every template a priority: codes first, bulk last', async () => {
