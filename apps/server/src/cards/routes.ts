@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { citizenOf, principalOf } from '../http/access-hooks.ts';
 import { ctxOf, errors, IdParams, type App } from '../http/types.ts';
+import { OUTSIDE_SCOPE } from '../registration/routes.ts';
 import type { RegistrationService } from '../registration/service.ts';
 import type { CardService } from './service.ts';
 
@@ -60,6 +61,7 @@ export function cardRoutes(app: App, deps: { cards: CardService; registration: R
         operationId: 'staffCardPdf',
         tags: ['people'],
         summary: "Print a person's vaccination card (audited)",
+        description: OUTSIDE_SCOPE,
         params: IdParams,
         querystring: LocaleQuery,
         produces: ['application/pdf'],

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { citizenOf, principalOf } from '../http/access-hooks.ts';
 import { ctxOf, errors, IdParams, type App } from '../http/types.ts';
+import { OUTSIDE_SCOPE } from '../registration/routes.ts';
 import type { RegistrationService } from '../registration/service.ts';
 import type { CertificateService } from './service.ts';
 
@@ -127,10 +128,6 @@ const ShcFile = Type.Unsafe<string>({
   type: 'string',
   description: 'application/smart-health-card: { "verifiableCredential": [<JWS>] }',
 });
-
-/** How staff routes of a person answer for a person outside the caller's scope. */
-const OUTSIDE_SCOPE =
-  'A person outside your scope is answered like a person who does not exist: 404 `not_found`.';
 
 export function certificateRoutes(
   app: App,

@@ -17,14 +17,14 @@ import {
   type VaccinationRecord,
   type VerificationResult,
 } from '@dosewise/certificates';
-import { authorize, type Principal, type Scope } from '../access/policy.ts';
+import { authorize, type Principal } from '../access/policy.ts';
 import type { RequestContext } from '../access/service.ts';
 import { recordAudit, type AuditEntry } from '../audit/audit.ts';
 import { withTransaction, type Db, type Tx } from '../db/database.ts';
 import type { CertificateIssueReason, CertificateRevocationReason } from '../db/schema.ts';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import type { IdentifierVault } from '../privacy/identifiers.ts';
-import { registrationRepository } from '../registration/repository.ts';
+import { personScopesSeenBy } from '../registration/service.ts';
 import { renderCertificatePdf } from './certificate-pdf.ts';
 import {
   contentHash,
@@ -291,14 +291,7 @@ export function certificateService(deps: {
    * scope, as for one who does not exist. Staff look-ups answer both with the same 404, so that none
    * tells staff who, or which certificate, exists beyond what they may see.
    */
-  async function scopesSeenBy(staff: Principal, personId: number): Promise<Scope[] | undefined> {
-    const p = await registrationRepository(db).view(personId);
-    if (!p) return undefined;
-    const scopes: Scope[] = [{ kind: 'area', areaPath: p.area_path }];
-    if (p.preferred_facility_id !== null && p.facility_area_path)
-      scopes.push({ kind: 'facility', facilityId: p.preferred_facility_id, areaPath: p.facility_area_path });
-    return scopes.some((s) => authorize(staff, 'person.read', s)) ? scopes : undefined;
-  }
+  const scopesSeenBy = (staff: Principal, personId: number) => personScopesSeenBy(db, staff, personId);
 
   /** Staff who may see the person but not correct them are refused (403); others learn nothing (404). */
   async function mayCorrect(staff: Principal, personId: number) {

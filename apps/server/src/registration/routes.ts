@@ -27,6 +27,13 @@ function phoneOrError(raw: string): string {
   return r.e164;
 }
 
+/**
+ * How staff routes of a person answer for a person outside the caller's scope (staff who may read
+ * the person but not do this get 403).
+ */
+export const OUTSIDE_SCOPE =
+  'A person outside your scope is answered like a person who does not exist: 404 `not_found`.';
+
 export function registrationRoutes(
   app: App,
   deps: {
@@ -416,6 +423,7 @@ export function registrationRoutes(
         operationId: 'getPerson',
         tags: ['people'],
         summary: "A person's record (audited)",
+        description: OUTSIDE_SCOPE,
         params: IdParams,
         response: { 200: Type.Ref('Person'), ...errors(401, 403, 404) },
       },
@@ -431,6 +439,7 @@ export function registrationRoutes(
         operationId: 'correctPerson',
         tags: ['people'],
         summary: 'Correct demographic data; the old values, who and why are kept',
+        description: OUTSIDE_SCOPE,
         params: IdParams,
         body: Type.Object(
           {
@@ -465,6 +474,7 @@ export function registrationRoutes(
       schema: {
         operationId: 'personCorrections',
         tags: ['people'],
+        description: OUTSIDE_SCOPE,
         params: IdParams,
         response: {
           200: Type.Array(
@@ -491,6 +501,7 @@ export function registrationRoutes(
         operationId: 'decidePriority',
         tags: ['people'],
         summary: 'Approve or reject a priority group that needs staff approval',
+        description: OUTSIDE_SCOPE,
         params: IdParams,
         body: Type.Object({ approve: Type.Boolean() }, { additionalProperties: false }),
         response: { 200: Type.Ref('Person'), ...errors(400, 401, 403, 404, 409) },

@@ -35,6 +35,37 @@ import {
   type RegistrationReference,
 } from './repository.ts';
 
+/** Scopes that let staff see a person: where they live, and the centre they chose. */
+export function personScopes(
+  p: Pick<PersonView, 'area_path' | 'preferred_facility_id' | 'facility_area_path'>,
+): Scope[] {
+  const scopes: Scope[] = [{ kind: 'area', areaPath: p.area_path }];
+  if (p.preferred_facility_id !== null && p.facility_area_path)
+    scopes.push({ kind: 'facility', facilityId: p.preferred_facility_id, areaPath: p.facility_area_path });
+  return scopes;
+}
+
+/** Whether staff may read a person with these scopes at all. */
+export function seesPerson(staff: Principal, scopes: Scope[]): boolean {
+  return scopes.some((s) => authorize(staff, 'person.read', s));
+}
+
+/**
+ * The person's scopes when staff may read the person; undefined for a person outside the caller's
+ * scope, as for one who does not exist. Staff routes of a person answer both with the same 404, so
+ * that none tells staff who exists beyond what they may see.
+ */
+export async function personScopesSeenBy(
+  db: Db,
+  staff: Principal,
+  personId: number,
+): Promise<Scope[] | undefined> {
+  const p = await registrationRepository(db).view(personId);
+  if (!p) return undefined;
+  const scopes = personScopes(p);
+  return seesPerson(staff, scopes) ? scopes : undefined;
+}
+
 export interface RegistrationSettings {
   peoplePerPhone: number;
   registrationPrefix: string;
@@ -402,14 +433,6 @@ export function registrationService(deps: {
     return path;
   }
 
-  /** Scopes that let staff see a person: where they live, and the centre they chose. */
-  function personScopes(p: PersonView): Scope[] {
-    const scopes: Scope[] = [{ kind: 'area', areaPath: p.area_path }];
-    if (p.preferred_facility_id !== null && p.facility_area_path)
-      scopes.push({ kind: 'facility', facilityId: p.preferred_facility_id, areaPath: p.facility_area_path });
-    return scopes;
-  }
-
   async function staffView(
     staff: Principal,
     personId: number,
@@ -418,7 +441,12 @@ export function registrationService(deps: {
   ) {
     const p = await registrationRepository(db).view(personId);
     if (!p) throw notFound('The person');
-    if (!personScopes(p).some((s) => authorize(staff, action, s))) throw forbidden();
+    const scopes = personScopes(p);
+    if (!scopes.some((s) => authorize(staff, action, s))) {
+      // Staff who may not even read the person learn nothing: the same 404 as for no such person.
+      if (!seesPerson(staff, scopes)) throw notFound('The person');
+      throw forbidden();
+    }
     if (action === 'person.read') {
       await recordAudit(db, {
         actorKind: 'staff',

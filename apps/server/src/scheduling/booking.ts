@@ -16,6 +16,7 @@ import { AppError, badRequest, conflict, notFound } from '../http/errors.ts';
 import type { IdentifierVault } from '../privacy/identifiers.ts';
 import { notificationValues } from '../notifications/outbox.ts';
 import { todayIn } from '../registration/calendar.ts';
+import { personScopesSeenBy } from '../registration/service.ts';
 import { clockIn, doseProducts, hhmm, nameFor, notifyPerson, requeue } from './queue.ts';
 import type { AppointmentT } from './schemas.ts';
 
@@ -876,6 +877,11 @@ export function bookingService(deps: {
         );
       });
       return loadAppointment(db, person.id, ref.appointmentId);
+    },
+
+    /** Whether staff may read the person at all (their home area or chosen centre). */
+    async seesPerson(staff: Principal, personId: number): Promise<boolean> {
+      return (await personScopesSeenBy(read, staff, personId)) !== undefined;
     },
 
     async get(booker: Booker, personId: number, appointmentId: number): Promise<AppointmentT> {

@@ -1,6 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { citizenOf, principalOf } from '../http/access-hooks.ts';
-import { badRequest } from '../http/errors.ts';
+import { authorize } from '../access/policy.ts';
+import { badRequest, notFound } from '../http/errors.ts';
+import { OUTSIDE_SCOPE } from '../registration/routes.ts';
 import { ctxOf, errors, IdParams, type App } from '../http/types.ts';
 import type { ReferenceService } from '../reference/service.ts';
 import type { BookingService } from './booking.ts';
@@ -253,6 +255,7 @@ export function schedulingRoutes(
         operationId: 'cancelForPerson',
         tags: ['sessions'],
         summary: "Cancel a person's appointment at a help desk or centre",
+        description: OUTSIDE_SCOPE,
         params: PersonAppointmentParams,
         response: { 200: Type.Ref('Appointment'), ...errors(401, 403, 404, 409, 429) },
       },
@@ -261,12 +264,17 @@ export function schedulingRoutes(
           action: 'appointment.write',
           scope: async (req) => {
             const p = req.params as { id: number; appointmentId: number };
-            const a = await booking.get(
-              { kind: 'staff', principal: principalOf(req) },
-              p.id,
-              p.appointmentId,
-            );
-            return reference.facilityScope(a.facility.id);
+            const staff = principalOf(req);
+            const a = await booking.get({ kind: 'staff', principal: staff }, p.id, p.appointmentId);
+            const target = await reference.facilityScope(a.facility.id);
+            // Staff who may not even read the person learn nothing: the 404 of a person who does not exist.
+            if (
+              !authorize(staff, 'appointment.write', target) &&
+              !authorize(staff, 'person.read', target) &&
+              !(await booking.seesPerson(staff, p.id))
+            )
+              throw notFound('The person');
+            return target;
           },
         },
         rateLimit: bookingLimit,

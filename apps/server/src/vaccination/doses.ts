@@ -354,10 +354,10 @@ export function doseService(deps: {
     };
   }
 
-  /** Whether staff may see this person: their home area, their centre, or a facility where they had a dose or appointment. */
-  async function ensureMaySee(staff: Principal, personId: number, action: 'person.read' | 'dose.record') {
+  /** Where staff find a person: their home area, their centre, or a facility where they had a dose or appointment. */
+  async function reachOf(personId: number) {
     const reach = await personReach(read, personId);
-    if (!reach) throw notFound('The person');
+    if (!reach) return undefined;
     const scopes: Scope[] = [
       { kind: 'area', areaPath: reach.area_path },
       ...(reach.facilities ?? []).map((f) => ({
@@ -366,8 +366,27 @@ export function doseService(deps: {
         areaPath: f.path,
       })),
     ];
-    if (!scopes.some((s) => authorize(staff, action, s))) throw forbidden();
-    return reach;
+    return { reach, scopes };
+  }
+
+  /**
+   * Whether staff may do this with the person. Staff who may not even read the person learn nothing
+   * (404, as for no such person); staff who may read them but not do this are refused (403).
+   */
+  async function ensureMaySee(staff: Principal, personId: number, action: 'person.read' | 'dose.record') {
+    const found = await reachOf(personId);
+    if (!found) throw notFound('The person');
+    if (!found.scopes.some((s) => authorize(staff, action, s))) {
+      if (!found.scopes.some((s) => authorize(staff, 'person.read', s))) throw notFound('The person');
+      throw forbidden();
+    }
+    return found.reach;
+  }
+
+  /** Whether staff may read this person at all (false too when there is no such person). */
+  async function seesPerson(staff: Principal, personId: number): Promise<boolean> {
+    const found = await reachOf(personId);
+    return !!found && found.scopes.some((s) => authorize(staff, 'person.read', s));
   }
 
   async function auditRead(
@@ -736,6 +755,7 @@ export function doseService(deps: {
   return {
     record,
     doseScope,
+    seesPerson,
     insertReview,
 
     /** Today's appointments at a facility, in slot order. */

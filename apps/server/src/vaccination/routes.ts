@@ -1,14 +1,17 @@
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import { citizenOf, principalOf } from '../http/access-hooks.ts';
+import { notFound } from '../http/errors.ts';
 import { ctxOf, errors, IdParams, type App } from '../http/types.ts';
 import type { ReferenceService } from '../reference/service.ts';
+import { OUTSIDE_SCOPE } from '../registration/routes.ts';
 import type { RegistrationService } from '../registration/service.ts';
 import type { AefiService } from './aefi.ts';
 import type { DoseService } from './doses.ts';
 import type { OfflineService } from './offline.ts';
 import { dosesOfPerson } from './repository.ts';
 import type { Db } from '../db/database.ts';
-import type { Scope } from '../access/policy.ts';
+import { authorize, type Action, type Scope } from '../access/policy.ts';
 import {
   AefiBody,
   AefiList,
@@ -54,6 +57,27 @@ export function vaccinationRoutes(
 ) {
   const { doses, offline, aefi, registration, facilityScope } = deps;
   const facilityParam = (req: { params: unknown }) => facilityScope((req.params as { id: number }).id);
+
+  /**
+   * The scope of something of a person's (a dose, a review, a side-effect report) for the access
+   * check. Staff who may neither do this there nor read the person at all get the same 404 as for
+   * something that does not exist (`missing`); staff who may read the person get the 403.
+   */
+  const ofPerson =
+    <P>(
+      action: Action,
+      personIdOf: (params: P) => number,
+      scopeOf: (params: P, req: FastifyRequest) => Promise<Scope>,
+      missing: string,
+    ) =>
+    async (req: FastifyRequest): Promise<Scope> => {
+      const params = req.params as P;
+      const target = await scopeOf(params, req);
+      const staff = principalOf(req);
+      if (!authorize(staff, action, target) && !(await doses.seesPerson(staff, personIdOf(params))))
+        throw notFound(missing);
+      return target;
+    };
 
   // -------------------------------------------------------------------------------------------
   // Vaccinator
@@ -170,6 +194,7 @@ export function vaccinationRoutes(
         operationId: 'personDoses',
         tags: ['vaccination'],
         summary: "A person's doses, with corrections and voided records (an audited read)",
+        description: OUTSIDE_SCOPE,
         params: PersonParams,
         response: { 200: Type.Object({ items: Type.Array(DoseView) }), ...errors(401, 403, 404) },
       },
@@ -186,6 +211,7 @@ export function vaccinationRoutes(
         tags: ['vaccination'],
         summary:
           'Correct a dose (supervisor): wrong lot, person, product or date, or entered in error. The dose is voided by the correction and, except for an error, replaced by a new dose',
+        description: OUTSIDE_SCOPE,
         params: PersonDoseParams,
         body: CorrectionBody,
         response: { 201: CorrectionResult, ...errors(400, 401, 403, 404, 409) },
@@ -193,10 +219,12 @@ export function vaccinationRoutes(
       config: {
         access: {
           action: 'dose.correct',
-          scope: (req) => {
-            const p = req.params as { id: number; doseId: number };
-            return doses.doseScope(p.id, p.doseId);
-          },
+          scope: ofPerson<{ id: number; doseId: number }>(
+            'dose.correct',
+            (p) => p.id,
+            (p) => doses.doseScope(p.id, p.doseId),
+            'The dose',
+          ),
         },
       },
     },
@@ -229,6 +257,7 @@ export function vaccinationRoutes(
         tags: ['vaccination'],
         summary:
           'Settle a review: keep the dose on record, or replace it with the reviewed record (a correction)',
+        description: OUTSIDE_SCOPE,
         params: PersonItemParams,
         body: ReviewResolveBody,
         response: {
@@ -245,10 +274,12 @@ export function vaccinationRoutes(
       config: {
         access: {
           action: 'dose.correct',
-          scope: (req) => {
-            const p = req.params as { personId: number; id: number };
-            return doses.reviewScope(p.personId, p.id);
-          },
+          scope: ofPerson<{ personId: number; id: number }>(
+            'dose.correct',
+            (p) => p.personId,
+            (p) => doses.reviewScope(p.personId, p.id),
+            'The dose review',
+          ),
         },
       },
     },
@@ -292,6 +323,7 @@ export function vaccinationRoutes(
         tags: ['aefi'],
         summary:
           'Report a side effect after a dose (staff). A serious report opens an investigation and alerts the district at once',
+        description: OUTSIDE_SCOPE,
         params: PersonParams,
         body: AefiBody,
         response: { 201: AefiReport, ...errors(400, 401, 403, 404, 409) },
@@ -299,8 +331,12 @@ export function vaccinationRoutes(
       config: {
         access: {
           action: 'aefi.write',
-          scope: (req) =>
-            aefi.doseScope((req.params as { id: number }).id, (req.body as { doseId: number }).doseId),
+          scope: ofPerson<{ id: number }>(
+            'aefi.write',
+            (p) => p.id,
+            (p, req) => aefi.doseScope(p.id, (req.body as { doseId: number }).doseId),
+            'The dose',
+          ),
         },
       },
     },
@@ -390,10 +426,13 @@ export function vaccinationRoutes(
     (req) => aefi.lots(principalOf(req)),
   );
 
-  const reportScope = (req: { params: unknown }) => {
-    const p = req.params as { personId: number; id: number };
-    return aefi.reportScope(p.personId, p.id);
-  };
+  const reportScope = (action: Action) =>
+    ofPerson<{ personId: number; id: number }>(
+      action,
+      (p) => p.personId,
+      (p) => aefi.reportScope(p.personId, p.id),
+      'The side-effect report',
+    );
 
   app.get(
     '/api/aefi/:personId/:id',
@@ -401,10 +440,11 @@ export function vaccinationRoutes(
       schema: {
         operationId: 'getAefi',
         tags: ['aefi'],
+        description: OUTSIDE_SCOPE,
         params: PersonItemParams,
         response: { 200: AefiReport, ...errors(401, 403, 404) },
       },
-      config: { access: { action: 'aefi.read', scope: reportScope } },
+      config: { access: { action: 'aefi.read', scope: reportScope('aefi.read') } },
     },
     (req) => aefi.get(req.params.personId, req.params.id),
   );
@@ -417,11 +457,12 @@ export function vaccinationRoutes(
         tags: ['aefi'],
         summary:
           'Move an investigation on (open, investigating, closed) with a note; closing needs the WHO causality',
+        description: OUTSIDE_SCOPE,
         params: PersonItemParams,
         body: InvestigationBody,
         response: { 200: AefiReport, ...errors(400, 401, 403, 404, 409) },
       },
-      config: { access: { action: 'aefi.investigate', scope: reportScope } },
+      config: { access: { action: 'aefi.investigate', scope: reportScope('aefi.investigate') } },
     },
     (req) => aefi.investigate(principalOf(req), req.params.personId, req.params.id, req.body, ctxOf(req)),
   );

@@ -213,10 +213,10 @@ describe('people: privacy, staff search and scope, corrections', () => {
       expect(viewed[0]).toMatchObject({ entity_type: 'person', entity_id: String(dhaka.person.id) });
     });
 
-    it('refuses a person outside the area, with nothing audited as viewed', async () => {
+    it('answers a person outside the area as no such person, with nothing audited as viewed', async () => {
       for (const username of ['dhaka.admin', 'helpdesk', 'manager']) {
         const res = await get(username, `/api/people/${chattagram.person.id}`);
-        expectError(res, 403, 'forbidden');
+        expectError(res, 404, 'not_found');
         expect(res.body).not.toContain(chattagram.p.nameEn);
       }
       const viewed = (await auditEvents(t.database.db, 'person.viewed')).filter(
@@ -230,8 +230,8 @@ describe('people: privacy, staff search and scope, corrections', () => {
       const res = await get('vaccinator', `/api/people/${dhaka.person.id}`);
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json<PersonDto>().preferredFacility?.id).toBe(vaccinatorFacility);
-      expectError(await get('vaccinator', `/api/people/${dhakaOther.person.id}`), 403, 'forbidden');
-      expectError(await get('vaccinator', `/api/people/${chattagram.person.id}`), 403, 'forbidden');
+      expectError(await get('vaccinator', `/api/people/${dhakaOther.person.id}`), 404, 'not_found');
+      expectError(await get('vaccinator', `/api/people/${chattagram.person.id}`), 404, 'not_found');
     });
 
     it('is closed to a store keeper and to citizens', async () => {
@@ -303,15 +303,15 @@ describe('people: privacy, staff search and scope, corrections', () => {
       expect(family.json<PersonDto[]>().find((x) => x.id === person.id)?.nameEn).toBe('Corrected Name');
     });
 
-    it("refuses a correction outside the staff member's scope or role, storing nothing", async () => {
+    it("refuses a correction outside the staff member's scope (404) or role (403), storing nothing", async () => {
       const before = await corrections(chattagram.person.id);
       expectError(
         await patch('dhaka.admin', chattagram.person.id, {
           changes: { nameEn: 'Not Allowed' },
           reason: 'Trying from Dhaka',
         }),
-        403,
-        'forbidden',
+        404,
+        'not_found',
       );
       expectError(
         await patch('vaccinator', dhaka.person.id, {
@@ -323,8 +323,8 @@ describe('people: privacy, staff search and scope, corrections', () => {
       );
       expectError(
         await get('dhaka.admin', `/api/people/${chattagram.person.id}/corrections`),
-        403,
-        'forbidden',
+        404,
+        'not_found',
       );
       expect(await corrections(chattagram.person.id)).toBe(before);
       const row = await t.database.db

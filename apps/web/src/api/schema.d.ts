@@ -556,14 +556,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A person's record (audited) */
+        /**
+         * A person's record (audited)
+         * @description A person outside your scope is answered like a person who does not exist: 404 `not_found`.
+         */
         get: operations["getPerson"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** Correct demographic data; the old values, who and why are kept */
+        /**
+         * Correct demographic data; the old values, who and why are kept
+         * @description A person outside your scope is answered like a person who does not exist: 404 `not_found`.
+         */
         patch: operations["correctPerson"];
         trace?: never;
     };
@@ -574,6 +580,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description A person outside your scope is answered like a person who does not exist: 404 `not_found`. */
         get: operations["personCorrections"];
         put?: never;
         post?: never;
@@ -592,7 +599,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Approve or reject a priority group that needs staff approval */
+        /**
+         * Approve or reject a priority group that needs staff approval
+         * @description A person outside your scope is answered like a person who does not exist: 404 `not_found`.
+         */
         post: operations["decidePriority"];
         delete?: never;
         options?: never;
@@ -641,7 +651,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Print a person's vaccination card (audited) */
+        /**
+         * Print a person's vaccination card (audited)
+         * @description A person outside your scope is answered like a person who does not exist: 404 `not_found`.
+         */
         get: operations["staffCardPdf"];
         put?: never;
         post?: never;
@@ -935,7 +948,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a person's appointment at a help desk or centre */
+        /**
+         * Cancel a person's appointment at a help desk or centre
+         * @description A person outside your scope is answered like a person who does not exist: 404 `not_found`.
+         */
         post: operations["cancelForPerson"];
         delete?: never;
         options?: never;
@@ -1530,7 +1546,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A person's doses, with corrections and voided records (an audited read) */
+        /**
+         * A person's doses, with corrections and voided records (an audited read)
+         * @description A person outside your scope is answered like a person who does not exist: 404 `not_found`.
+         */
         get: operations["personDoses"];
         put?: never;
         /** Record a dose given now (stock, open vial, appointment, next dose queued, certificate job and SMS in one transaction). 202 when the person already has that dose: the record goes to a supervisor for review. 200 when the clientId was recorded before. */
@@ -1550,7 +1569,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Correct a dose (supervisor): wrong lot, person, product or date, or entered in error. The dose is voided by the correction and, except for an error, replaced by a new dose */
+        /**
+         * Correct a dose (supervisor): wrong lot, person, product or date, or entered in error. The dose is voided by the correction and, except for an error, replaced by a new dose
+         * @description A person outside your scope is answered like a person who does not exist: 404 `not_found`.
+         */
         post: operations["correctDose"];
         delete?: never;
         options?: never;
@@ -1584,7 +1606,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Settle a review: keep the dose on record, or replace it with the reviewed record (a correction) */
+        /**
+         * Settle a review: keep the dose on record, or replace it with the reviewed record (a correction)
+         * @description A person outside your scope is answered like a person who does not exist: 404 `not_found`.
+         */
         post: operations["resolveDoseReview"];
         delete?: never;
         options?: never;
@@ -1618,7 +1643,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Report a side effect after a dose (staff). A serious report opens an investigation and alerts the district at once */
+        /**
+         * Report a side effect after a dose (staff). A serious report opens an investigation and alerts the district at once
+         * @description A person outside your scope is answered like a person who does not exist: 404 `not_found`.
+         */
         post: operations["reportAefi"];
         delete?: never;
         options?: never;
@@ -1701,6 +1729,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** @description A person outside your scope is answered like a person who does not exist: 404 `not_found`. */
         get: operations["getAefi"];
         put?: never;
         post?: never;
@@ -1719,7 +1748,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Move an investigation on (open, investigating, closed) with a note; closing needs the WHO causality */
+        /**
+         * Move an investigation on (open, investigating, closed) with a note; closing needs the WHO causality
+         * @description A person outside your scope is answered like a person who does not exist: 404 `not_found`.
+         */
         post: operations["aefiInvestigation"];
         delete?: never;
         options?: never;
