@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { prepared } from '../db/prepared.ts';
 import type { IdentifierVault } from '../privacy/identifiers.ts';
 import { backoffDelayMs, errorText, sqlAfter, sqlNow, type Clock } from '../jobs/backoff.ts';
 import { startPoller, type BatchControl, type Worker, type WorkerLog } from '../jobs/poller.ts';
@@ -71,14 +70,20 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
   const db = opts.db.$extendTables<NotificationTables>();
   const nowMs = () => (clock ? clock().getTime() : Date.now());
 
+  /**
+   * The claim and the "sent" mark are planned on every execution, not kept prepared: the outbox
+   * grows from a few rows to hundreds of thousands within one national auto-scheduler run, and a
+   * plan made while it was small (a scan of the whole table to find the claimed rows) was kept
+   * for the whole run: 150-900 ms a claim, the largest load on the database during the run.
+   */
   const claim = async (): Promise<ClaimedNotification[]> => {
     const wanted = rates.all.take(settings.batchSize);
     if (wanted === 0) return [];
-    const bulk = rates.bulk.take(wanted);
+    const bulk = rates.bulk.take(wanted, rates.bulk.chunk);
     const now = sqlNow(clock);
     let rows: ClaimedNotification[];
     try {
-      ({ rows } = await sql<ClaimedNotification>`${prepared}
+      ({ rows } = await sql<ClaimedNotification>`
       with ${ASYNC_COMMIT},
       -- The earliest due rows, highest priority first: each priority's range is read in index
       -- order and locked as it is read, passing over rows another loop holds, until the batch is
@@ -106,10 +111,11 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
         for update skip locked
       ),
       due as (select id from p0 union all select id from p1 union all select id from p2)
+      -- The claimed rows by key, never a join that could scan the whole outbox.
       update notification n
       set status = 'sending', attempts = n.attempts + 1, next_attempt_at = ${sqlAfter(now, settings.leaseMs)}
-      from due, async_commit
-      where n.id = due.id
+      from async_commit
+      where n.id = any(array(select id from due))
       returning n.id, n.recipient_enc, n.template, n.locale, n.params, n.attempts, n.created_at, n.priority`.execute(
         db,
       ));
@@ -168,13 +174,15 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
   /** Records the messages that went out, in one statement for the lot. */
   const settleSent = async (sent: { row: ClaimedNotification; providerRef: string }[]): Promise<void> => {
     if (sent.length === 0) return;
-    await sql`${prepared}
+    // The rows by key, planned afresh (see the claim).
+    const ids = sent.map((x) => x.row.id);
+    await sql`
       with ${ASYNC_COMMIT}
       update notification n
       set status = 'sent', provider_ref = v.ref, sent_at = ${sqlNow(clock)}, last_error = null
-      from unnest(${sent.map((x) => x.row.id)}::bigint[], ${sent.map((x) => x.providerRef)}::text[]) as v(id, ref),
+      from unnest(${ids}::bigint[], ${sent.map((x) => x.providerRef)}::text[]) as v(id, ref),
         async_commit
-      where n.id = v.id and n.status <> 'sent'`.execute(db);
+      where n.id = any(${ids}::bigint[]) and n.id = v.id and n.status <> 'sent'`.execute(db);
     for (const { row } of sent)
       log.debug(
         { notificationId: row.id, template: row.template, attempt: row.attempts, provider: provider.name },

@@ -23,6 +23,20 @@ describe('SMS send rate', () => {
     expect(rate.take(50)).toBe(10);
   });
 
+  it('grants bulk in chunks: nothing until a quarter of a second of sends has built up', () => {
+    let now = 0;
+    const rate = new SendRate(100, () => now);
+    expect(rate.chunk).toBe(25);
+    expect(rate.take(100, rate.chunk)).toBe(100);
+    now += 100;
+    expect(rate.take(50, rate.chunk)).toBe(0);
+    now += 150;
+    expect(rate.take(50, rate.chunk)).toBe(25);
+    // Asked for fewer than a chunk, it grants them once they are there.
+    now += 50;
+    expect(rate.take(3, rate.chunk)).toBe(3);
+  });
+
   it('limits nothing at 0', () => {
     const rate = new SendRate(0);
     expect(rate.limited).toBe(false);
