@@ -178,6 +178,36 @@ describe('SMS outbox', () => {
           ),
     );
 
+  /** `count` bulk messages (auto-scheduler assignments) queued by one statement, as a run's batch is. */
+  const queueBulk = (count: number, firstPersonId: number) =>
+    database.db
+      .$extendTables<NotificationTables>()
+      .insertInto('notification')
+      .values(
+        Array.from({ length: count }, (_, i) => ({
+          recipient_enc: vault.encrypt(PHONE),
+          template: 'appointment_assigned',
+          locale: 'en' as const,
+          params: JSON.stringify({
+            name: `Person ${i}`,
+            doseNumber: 1,
+            centre: 'Savar UHC',
+            date: '2026-12-01',
+            time: '09:00',
+            code: String(1000 + i),
+          }),
+          person_id: firstPersonId + i,
+        })),
+      )
+      .returning('id')
+      .execute();
+  /** The ids of the messages the file sink received, in the order they went out. */
+  const sentIds = (file: string) =>
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { notificationId: number }).notificationId);
+
   beforeAll(async () => {
     database = await testDatabase();
     dir = mkdtempSync(path.join(os.tmpdir(), 'dosewise-sms-'));
@@ -267,26 +297,7 @@ describe('SMS outbox', () => {
   it("sends a one-time code before a bulk run queued ahead of it, then the person's own messages, then the bulk in order", async () => {
     const file = path.join(dir, 'priority.jsonl');
     // An auto-scheduler batch: 25 messages in one statement, all with the same time.
-    const bulk = Array.from({ length: 25 }, (_, i) => ({
-      recipient_enc: vault.encrypt(PHONE),
-      template: 'appointment_assigned',
-      locale: 'en' as const,
-      params: JSON.stringify({
-        name: `Person ${i}`,
-        doseNumber: 1,
-        centre: 'Savar UHC',
-        date: '2026-12-01',
-        time: '09:00',
-        code: String(1000 + i),
-      }),
-      person_id: 100 + i,
-    }));
-    const queued = await database.db
-      .$extendTables<NotificationTables>()
-      .insertInto('notification')
-      .values(bulk)
-      .returning('id')
-      .execute();
+    const queued = await queueBulk(25, 100);
     const own = await enqueue('registration_confirmed');
     const otp = await enqueue('otp', '+8801898765432');
     const worker = startNotificationWorker({
@@ -299,34 +310,12 @@ describe('SMS outbox', () => {
     });
     expect(await worker.drain()).toBe(27);
     await worker.stop();
-    const order = readFileSync(file, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => (JSON.parse(l) as { notificationId: number }).notificationId);
-    expect(order).toEqual([otp.id, own.id, ...queued.map((r) => r.id)]);
+    expect(sentIds(file)).toEqual([otp.id, own.id, ...queued.map((r) => r.id)]);
   });
 
   it('sends bulk messages no faster than the bulk rate, and codes and own messages without waiting for it', async () => {
     const file = path.join(dir, 'bulk-rate.jsonl');
-    const bulk = Array.from({ length: 25 }, (_, i) => ({
-      recipient_enc: vault.encrypt(PHONE),
-      template: 'appointment_reminder',
-      locale: 'en' as const,
-      params: JSON.stringify({
-        name: `Person ${i}`,
-        centre: 'Savar UHC',
-        date: '2026-12-01',
-        time: '09:00',
-        code: String(2000 + i),
-      }),
-      person_id: 200 + i,
-    }));
-    const queued = await database.db
-      .$extendTables<NotificationTables>()
-      .insertInto('notification')
-      .values(bulk)
-      .returning('id')
-      .execute();
+    const queued = await queueBulk(25, 200);
     let nowMs = 0;
     const rates = { all: new SendRate(0), bulk: new SendRate(10, () => nowMs) };
     const worker = startNotificationWorker({
@@ -337,18 +326,13 @@ describe('SMS outbox', () => {
       rates,
       log: recordingLog().log,
     });
-    const sentIds = () =>
-      readFileSync(file, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => (JSON.parse(l) as { notificationId: number }).notificationId);
     // A second's worth of bulk goes out; the rest waits although it is due.
     expect(await worker.drain()).toBe(10);
     // A code and a registration message queued now go out at once, the bulk rate spent or not.
     const otp = await enqueue('otp', '+8801898765432');
     const own = await enqueue('registration_confirmed');
     expect(await worker.drain()).toBe(2);
-    expect(sentIds().slice(10)).toEqual([otp.id, own.id]);
+    expect(sentIds(file).slice(10)).toEqual([otp.id, own.id]);
     // Half a second later, half a second's worth.
     nowMs += 500;
     expect(await worker.drain()).toBe(5);
@@ -356,7 +340,7 @@ describe('SMS outbox', () => {
     // After a long pause, no more than one second's worth at once.
     expect(await worker.drain()).toBe(10);
     await worker.stop();
-    const bulkSent = sentIds().filter((id) => id !== otp.id && id !== own.id);
+    const bulkSent = sentIds(file).filter((id) => id !== otp.id && id !== own.id);
     expect(bulkSent).toEqual(queued.slice(0, 25).map((r) => r.id));
     const waiting = (await rows()).filter((r) => r.status === 'queued');
     expect(waiting).toHaveLength(0);
@@ -376,9 +360,7 @@ describe('SMS outbox', () => {
       log: recordingLog().log,
     });
     expect(await worker.drain()).toBe(2);
-    const first = (JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!) as { notificationId: number })
-      .notificationId;
-    expect(first).toBe(otp.id);
+    expect(sentIds(file)[0]).toBe(otp.id);
     expect((await rows()).filter((r) => r.status === 'queued')).toHaveLength(3);
     nowMs += 1_000;
     expect(await worker.drain()).toBe(2);
