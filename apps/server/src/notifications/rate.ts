@@ -1,7 +1,8 @@
 /**
  * A send rate for the SMS gateway: a token bucket that refills continuously at `perSecond` and
- * holds at most one second's worth (at least one send), so a quiet gateway can take a short burst but never more than
- * its rate over any second. 0 or less means no limit: as fast as the gateway answers.
+ * holds at most one second's worth (at least one send), so a quiet gateway can take a short burst
+ * but never more than its rate over any second. 0 or less means no limit: as fast as the gateway
+ * answers.
  *
  * One bucket is shared by a process's delivery loops. Sends are taken before the outbox is claimed
  * (the claim asks for no more rows than were granted) and what the claim did not use is given back.

@@ -52,7 +52,7 @@ type Outcome =
  * One-time codes go first, then what a person has just done, then bulk messages (the priority the
  * database gives each template, migrations/0010_outbox_order.sql); each in the order it fell due.
  * A claim takes no more messages than the gateway's send rate allows, and no more bulk messages
- * than the bulk rate allows: a national auto-scheduler run's SMS go out over the following hour
+ * than the bulk rate allows: a national auto-scheduler run's SMS go out over the following hours
  * rather than all at once, leaving the gateway and the database to what people are doing now.
  */
 /**
