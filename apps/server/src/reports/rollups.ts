@@ -191,9 +191,24 @@ const VACCINATORS = `
   on conflict (facility_id, day)
   do update set vaccinators = excluded.vaccinators, vaccinator_minutes = excluded.vaccinators * r.session_minutes`;
 
-async function applyWith(client: Client, settings: RollupSettings): Promise<number> {
+/**
+ * Whether an auto-scheduler run is writing: it writes an appointment delta for each person it
+ * places, up to a million in a minute, and folding them as they come competes with its writers for
+ * the same cores. Its appointments go into the reports in one pass after it, with the citizens'
+ * bookings made meanwhile (the reports' lag says how old their figures are). A run that has not
+ * reported progress for two minutes holds nothing back.
+ */
+const RUN_WRITING = `
+  select exists (select 1 from schedule_run
+                 where status = 'running' and heartbeat_at > now() - interval '2 minutes') as writing`;
+
+/** Applies a batch of each fact; with `waitForRun`, appointments wait while a run is writing. */
+async function applyWith(client: Client, settings: RollupSettings, waitForRun = false): Promise<number> {
   let total = 0;
-  for (const text of applyStatements(settings.timeZone, settings.batch ?? 20_000)) {
+  const [dose, appointment, ...rest] = applyStatements(settings.timeZone, settings.batch ?? 20_000);
+  const held = waitForRun && (await client.query<{ writing: boolean }>(RUN_WRITING)).rows[0]?.writing;
+  const statements = held ? [dose!, ...rest] : [dose!, appointment!, ...rest];
+  for (const text of statements) {
     const res = await client.query<{ n: number; touched?: string[] | null }>(text);
     total += res.rows[0]?.n ?? 0;
     const touched = res.rows[0]?.touched;
@@ -203,8 +218,9 @@ async function applyWith(client: Client, settings: RollupSettings): Promise<numb
 }
 
 /**
- * Applies the pending deltas (up to a batch of each fact) and returns how many it applied; 0 when
- * another process holds the rollups (it is applying, rebuilding or checking).
+ * Applies the pending deltas (up to a batch of each fact; appointments not while an auto-scheduler
+ * run is writing) and returns how many it applied; 0 when another process holds the rollups (it is
+ * applying, rebuilding or checking).
  */
 export async function applyDeltas(
   database: Pick<Database, 'pool'>,
@@ -220,7 +236,7 @@ export async function applyDeltas(
       await client.query('rollback');
       return 0;
     }
-    const n = await applyWith(client, settings);
+    const n = await applyWith(client, settings, true);
     if (n > 0) await client.query('update rollup_state set applied_at = now()');
     await client.query('commit');
     return n;

@@ -595,56 +595,44 @@ export function sessionService(deps: {
       return settled;
     },
 
-    /** The day-before reminder for tomorrow's appointments; each is reminded once. */
+    /**
+     * The day-before reminder for tomorrow's appointments, a thousand at a time in one statement;
+     * each is reminded once. An appointment made today has had its confirmation today (an
+     * auto-scheduler run's assignment, a booking): a second message the same day would say nothing
+     * new, so it is not reminded.
+     */
     async sendReminders(now: Date = new Date()): Promise<number> {
-      const tomorrow = addDays(todayIn(settings.timeZone, now), 1);
-      return withTransaction(db, async (trx) => {
-        const due = await trx
-          .selectFrom('appointment as a')
-          .innerJoin('person as p', 'p.id', 'a.person_id')
-          .innerJoin('facility as f', 'f.id', 'a.facility_id')
-          .innerJoin('session_slot as sl', 'sl.id', 'a.slot_id')
-          .select([
-            'a.id',
-            'a.person_id',
-            'a.code',
-            'a.session_date',
-            'p.name_en',
-            'p.name_bn',
-            'p.locale',
-            'p.phone_enc',
-            'f.name_en as f_en',
-            'f.name_bn as f_bn',
-            'sl.starts_at',
-          ])
-          .where('a.session_date', '=', tomorrow)
-          .where('a.status', '=', 'booked')
-          .where('a.reminded_at', 'is', null)
-          .limit(1000)
-          .forUpdate('a')
-          .skipLocked()
-          .execute();
-        for (const a of due) {
-          await notifyPerson(trx, vault, { ...a, id: a.person_id }, 'appointment_reminder', {
-            name: nameFor(a),
-            centre: a.locale === 'bn' ? a.f_bn : a.f_en,
-            date: a.session_date,
-            time: hhmm(a.starts_at),
-            code: a.code,
-          });
-        }
-        if (due.length)
-          await trx
-            .updateTable('appointment')
-            .set({ reminded_at: sql`now()` })
-            .where(
-              'id',
-              'in',
-              due.map((a) => a.id),
-            )
-            .execute();
-        return due.length;
-      });
+      const today = todayIn(settings.timeZone, now);
+      const { rows } = await sql<{ n: number }>`
+        with due as (
+          select a.person_id, a.id from appointment a
+          where a.session_date = ${addDays(today, 1)}::date and a.status = 'booked' and a.reminded_at is null
+            and a.created_at < (${today}::date::timestamp at time zone ${settings.timeZone}::text)
+          limit 1000
+          for update skip locked
+        ), marked as (
+          update appointment a set reminded_at = now()
+          from due where a.person_id = due.person_id and a.id = due.id
+          returning a.person_id, a.code, a.session_date, a.facility_id, a.slot_id
+        ), sms as (
+          -- The ciphertext of the person's phone is the outbox's recipient as it is (same key, same format).
+          insert into notification (recipient_enc, template, locale, params, person_id)
+          select p.phone_enc, 'appointment_reminder', p.locale,
+                 jsonb_build_object(
+                   'name', case when p.locale = 'bn' and p.name_bn is not null then p.name_bn else p.name_en end,
+                   'centre', case when p.locale = 'bn' then f.name_bn else f.name_en end,
+                   'date', m.session_date::text,
+                   'time', to_char(sl.starts_at, 'HH24:MI'),
+                   'code', m.code),
+                 p.id
+          from marked m
+          join person p on p.id = m.person_id
+          join facility f on f.id = m.facility_id
+          join session_slot sl on sl.id = m.slot_id
+          where p.phone_enc is not null
+        )
+        select count(*)::int as n from marked`.execute(db);
+      return rows[0]?.n ?? 0;
     },
   };
 

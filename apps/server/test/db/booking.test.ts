@@ -464,7 +464,7 @@ describe('sessions and booking', () => {
       expect(again.json()).toMatchObject({ attended: 1, missed: 1 });
     });
 
-    it('sends the day-before reminder once', async () => {
+    it('sends the day-before reminder once, and none for an appointment made that day', async () => {
       const s = await createSession(t, {
         facilityId,
         productId: comirnaty,
@@ -472,14 +472,21 @@ describe('sessions and booking', () => {
         capacity: 10,
         startsAt: '10:00',
       });
-      const p = person();
-      const a = await booked(t, p.token, { personId: p.personId, sessionId: s.id });
+      const early = person();
+      const late = person();
+      const a = await booked(t, early.token, { personId: early.personId, sessionId: s.id });
+      await booked(t, late.token, { personId: late.personId, sessionId: s.id });
+      // The first was booked two days ago; the second today, and its confirmation came today.
+      await sql`update appointment set created_at = now() - interval '2 days'
+                where person_id = ${early.personId}`.execute(t.database.db);
       await t.drain();
       await t.drain();
-      const sms = smsTo(t.smsFile, p.phone, 'appointment_reminder');
+      const sms = smsTo(t.smsFile, early.phone, 'appointment_reminder');
       expect(sms).toHaveLength(1);
       expect(sms[0]!.text).toContain(a.code);
       expect(sms[0]!.text).toContain('10:00');
+      expect(smsTo(t.smsFile, late.phone, 'appointment_booked')).toHaveLength(1);
+      expect(smsTo(t.smsFile, late.phone, 'appointment_reminder')).toHaveLength(0);
     });
   });
 

@@ -407,4 +407,43 @@ describe('report rollups (property-based)', () => {
     await t.drain();
     expect((await checkRollups(t.database, settings)).ok).toBe(true);
   });
+
+  it("take in an auto-scheduler run's appointments after it has written them, and other facts meanwhile", async () => {
+    await t.drain();
+    const country = async () => {
+      const { rows } = await sql<{ booked: number; people: number }>`
+        select (select coalesce(sum(booked), 0) from cube_appointment_area where area_id = 0)::int as booked,
+               (select coalesce(sum(people), 0) from cube_registration_area where area_id = 0)::int as people`.execute(
+        db,
+      );
+      return rows[0]!;
+    };
+    const before = await country();
+    const run = await db
+      .insertInto('schedule_run')
+      .values({ params: JSON.stringify({ days: 1 }), started_by: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    try {
+      const [p] = await bulkPeople(db, { count: 1, secrets: TEST_SECRETS, batch: 72 });
+      await appointmentToday(db, p!.personId, facilityId);
+      await t.drain();
+      // The registration is in; the appointment waits for the run, and the reports say how old they are.
+      expect(await country()).toEqual({ booked: before.booked, people: before.people + 1 });
+      expect(await rollupLagSeconds(db)).toBeGreaterThan(0);
+      // The check counts it in all the same.
+      const check = await checkRollups(t.database, settings);
+      expect(check.ok, explain(check)).toBe(true);
+      // A run that has not moved for minutes holds nothing back.
+      await sql`update schedule_run set heartbeat_at = now() - interval '3 minutes' where id = ${run.id}`.execute(
+        db,
+      );
+      await t.drain();
+      expect(await country()).toEqual({ booked: before.booked + 1, people: before.people + 1 });
+    } finally {
+      await sql`update schedule_run set status = 'failed', finished_at = now() where id = ${run.id}`.execute(
+        db,
+      );
+    }
+  });
 });
