@@ -258,7 +258,7 @@ export interface NotificationTable {
   locale: 'en' | 'bn';
   params: ColumnType<Record<string, unknown>, string | undefined, string>;
   person_id: number | null;
-  status: Generated<'queued' | 'sending' | 'sent' | 'failed'>;
+  status: Generated<'queued' | 'sending' | 'sent' | 'failed' | 'withdrawn'>;
   attempts: Generated<number>;
   next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
   last_error: string | null;

@@ -4,7 +4,7 @@ import type { ColumnType, Generated } from 'kysely';
  * Kysely type of the `notification` table (migrations/0002_registration.sql). Kept here until it
  * is merged into db/schema.ts; queries reach it through `db.$extendTables<NotificationTables>()`.
  */
-export type NotificationStatus = 'queued' | 'sending' | 'sent' | 'failed';
+export type NotificationStatus = 'queued' | 'sending' | 'sent' | 'failed' | 'withdrawn';
 export type Locale = 'en' | 'bn';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;

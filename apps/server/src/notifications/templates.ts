@@ -14,6 +14,11 @@ export interface TemplateDefinition {
   params: readonly string[];
   secret?: readonly string[];
   expiresAfterMinutesParam?: string;
+  /**
+   * The message announces a booked appointment, named by its `code` and `date` parameters and the
+   * row's person: sent only while that appointment is still booked on that date.
+   */
+  whileBooked?: true;
   en: string;
   bn: string;
 }
@@ -52,6 +57,7 @@ export const TEMPLATES = {
     bn: 'Dosewise: {name}, ডোজ {doseNumber}-এর অ্যাপয়েন্টমেন্ট নিশ্চিত। কেন্দ্র: {centre}, তারিখ: {date}, সময়: {time}। স্লিপ কোড {code}। টিকা কার্ড সঙ্গে আনুন।',
   },
   appointment_assigned: {
+    whileBooked: true,
     params: ['name', 'doseNumber', 'centre', 'date', 'time', 'code'],
     en: 'Dosewise: {name}, an appointment for dose {doseNumber} was made for you at {centre} on {date} at {time}. Slip code {code}. You can change or cancel it online.',
     bn: 'Dosewise: {name}, আপনার ডোজ {doseNumber}-এর জন্য অ্যাপয়েন্টমেন্ট দেওয়া হয়েছে। কেন্দ্র: {centre}, তারিখ: {date}, সময়: {time}। স্লিপ কোড {code}। অনলাইনে পরিবর্তন বা বাতিল করতে পারবেন।',
@@ -77,6 +83,7 @@ export const TEMPLATES = {
     bn: 'Dosewise: {name}, {date} তারিখের টিকার অ্যাপয়েন্টমেন্টে আপনি আসেননি। আপনি আবার অপেক্ষার তালিকায় আছেন: যেকোনো সময় নতুন অ্যাপয়েন্টমেন্ট নিন।',
   },
   appointment_reminder: {
+    whileBooked: true,
     params: ['name', 'centre', 'date', 'time', 'code'],
     en: 'Dosewise reminder: {name}, your vaccination is tomorrow, {date} at {time}, {centre}. Slip code {code}. Bring your vaccination card.',
     bn: 'Dosewise স্মরণবার্তা: {name}, আপনার টিকা আগামীকাল, {date} তারিখ, সময় {time}, কেন্দ্র: {centre}। স্লিপ কোড {code}। টিকা কার্ড সঙ্গে আনুন।',

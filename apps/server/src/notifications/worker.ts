@@ -8,7 +8,10 @@ import { notificationRef, SmsSendError, type SmsProvider } from './providers.ts'
 import { UNLIMITED, type SendRates } from './rate.ts';
 import type { DeliverySettings } from './settings.ts';
 import type { NotificationTables } from './tables.ts';
-import { isTemplateName, renderMessage, templateDefinition } from './templates.ts';
+import { isTemplateName, renderMessage, templateDefinition, TEMPLATE_NAMES } from './templates.ts';
+
+/** Templates sent only while their appointment is booked (see TemplateDefinition.whileBooked). */
+const WHILE_BOOKED = TEMPLATE_NAMES.filter((t) => templateDefinition(t).whileBooked);
 
 export interface NotificationWorkerOptions {
   db: Db;
@@ -32,6 +35,8 @@ interface ClaimedNotification {
   attempts: number;
   created_at: Date;
   priority: number;
+  /** An appointment's message whose appointment was cancelled or moved since it was queued. */
+  withdrawn: boolean;
 }
 
 type Outcome =
@@ -116,7 +121,11 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
       set status = 'sending', attempts = n.attempts + 1, next_attempt_at = ${sqlAfter(now, settings.leaseMs)}
       from async_commit
       where n.id = any(array(select id from due))
-      returning n.id, n.recipient_enc, n.template, n.locale, n.params, n.attempts, n.created_at, n.priority`.execute(
+      returning n.id, n.recipient_enc, n.template, n.locale, n.params, n.attempts, n.created_at, n.priority,
+        (n.template = any(${WHILE_BOOKED}::text[]) and n.person_id is not null and not exists (
+          select 1 from appointment a
+          where a.person_id = n.person_id and a.status = 'booked'
+            and a.code = n.params->>'code' and a.session_date::text = n.params->>'date')) as withdrawn`.execute(
         db,
       ));
     } catch (err) {
@@ -124,8 +133,10 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
       rates.bulk.giveBack(bulk);
       throw err;
     }
-    rates.all.giveBack(wanted - rows.length);
-    rates.bulk.giveBack(bulk - rows.filter((r) => r.priority === 2).length);
+    // Withdrawn messages never reach the gateway: their share of the rates goes back.
+    const going = rows.filter((r) => !r.withdrawn);
+    rates.all.giveBack(wanted - going.length);
+    rates.bulk.giveBack(bulk - going.filter((r) => r.priority === 2).length);
     // The update returns its rows in no particular order: the batch goes out highest priority first.
     return rows.sort((a, b) => a.priority - b.priority || a.id - b.id);
   };
@@ -190,6 +201,23 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
       );
   };
 
+  /** Marks the messages whose appointment no longer stands, in one statement. */
+  const settleWithdrawn = async (rows: ClaimedNotification[]): Promise<void> => {
+    if (rows.length === 0) return;
+    const ids = rows.map((r) => r.id);
+    await sql`
+      with ${ASYNC_COMMIT}
+      update notification n
+      set status = 'withdrawn', last_error = 'the appointment was cancelled or moved before the message went out'
+      from async_commit
+      where n.id = any(${ids}::bigint[]) and n.status = 'sending'`.execute(db);
+    for (const row of rows)
+      log.debug(
+        { notificationId: row.id, template: row.template },
+        'sms withdrawn: its appointment no longer stands',
+      );
+  };
+
   /** Reschedules or fails a message that did not go out (one at a time: the exception, not the rule). */
   const settle = async (
     row: ClaimedNotification,
@@ -246,8 +274,11 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
   // out are recorded together once the batch is through, in one statement; a failure is recorded
   // at once. Rows not started when the worker stops go back to the queue.
   const runBatch = async (control: BatchControl): Promise<number> => {
-    const rows = await claim();
-    if (rows.length === 0) return 0;
+    const claimed = await claim();
+    if (claimed.length === 0) return 0;
+    const withdrawn = claimed.filter((r) => r.withdrawn);
+    await settleWithdrawn(withdrawn);
+    const rows = withdrawn.length ? claimed.filter((r) => !r.withdrawn) : claimed;
     let next = 0;
     let done = 0;
     const sent: { row: ClaimedNotification; providerRef: string }[] = [];
@@ -266,7 +297,7 @@ export function startNotificationWorker(opts: NotificationWorkerOptions): Worker
       await settleSent(sent);
     }
     if (next < rows.length) await release(rows.slice(next));
-    return done;
+    return done + withdrawn.length;
   };
 
   return startPoller({ name: 'notification worker', pollMs: settings.pollMs, runBatch, log });

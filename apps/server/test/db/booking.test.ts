@@ -488,6 +488,48 @@ describe('sessions and booking', () => {
       expect(smsTo(t.smsFile, late.phone, 'appointment_booked')).toHaveLength(1);
       expect(smsTo(t.smsFile, late.phone, 'appointment_reminder')).toHaveLength(0);
     });
+
+    it('withdraws an assignment or reminder still waiting for the gateway when its appointment is cancelled', async () => {
+      const s = await createSession(t, {
+        facilityId,
+        productId: comirnaty,
+        date: inDays(3),
+        capacity: 10,
+        startsAt: '11:30',
+      });
+      const kept = person();
+      const gone = person();
+      const a = await booked(t, kept.token, { personId: kept.personId, sessionId: s.id });
+      const b = await booked(t, gone.token, { personId: gone.personId, sessionId: s.id });
+      // Bulk messages as an auto-scheduler run and the reminder pass queue them: waiting their turn.
+      const queue = (template: string) => sql`
+        insert into notification (recipient_enc, template, locale, params, person_id)
+        select p.phone_enc, ${template}, p.locale,
+               jsonb_build_object('name', p.name_en, 'doseNumber', a.dose_number, 'centre', 'Centre',
+                                  'date', a.session_date::text, 'time', '11:30', 'code', a.code),
+               p.id
+        from appointment a join person p on p.id = a.person_id
+        where a.id in (${a.id}, ${b.id})`;
+      await queue('appointment_assigned').execute(t.database.db);
+      await queue('appointment_reminder').execute(t.database.db);
+      const res = await t.app.inject({
+        method: 'POST',
+        url: `/api/citizen/people/${gone.personId}/appointments/${b.id}/cancel`,
+        headers: auth(gone),
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      await t.drain();
+      expect(smsTo(t.smsFile, kept.phone, 'appointment_assigned')).toHaveLength(1);
+      expect(smsTo(t.smsFile, kept.phone, 'appointment_reminder')).toHaveLength(1);
+      expect(smsTo(t.smsFile, gone.phone, 'appointment_assigned')).toHaveLength(0);
+      expect(smsTo(t.smsFile, gone.phone, 'appointment_reminder')).toHaveLength(0);
+      expect(smsTo(t.smsFile, gone.phone, 'appointment_cancelled')).toHaveLength(1);
+      const { rows } = await sql<{ status: string; n: number }>`
+        select status, count(*)::int as n from notification
+        where person_id = ${gone.personId} and template in ('appointment_assigned', 'appointment_reminder')
+        group by status`.execute(t.database.db);
+      expect(rows).toEqual([{ status: 'withdrawn', n: 2 }]);
+    });
   });
 
   describe('a person registered through the citizen screens', () => {

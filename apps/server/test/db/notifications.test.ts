@@ -178,7 +178,7 @@ describe('SMS outbox', () => {
           ),
     );
 
-  /** `count` bulk messages (auto-scheduler assignments) queued by one statement, as a run's batch is. */
+  /** `count` bulk messages (missed appointments) queued by one statement, as a run queues its batch. */
   const queueBulk = (count: number, firstPersonId: number) =>
     database.db
       .$extendTables<NotificationTables>()
@@ -186,16 +186,10 @@ describe('SMS outbox', () => {
       .values(
         Array.from({ length: count }, (_, i) => ({
           recipient_enc: vault.encrypt(PHONE),
-          template: 'appointment_assigned',
+          // Bulk, and about no appointment that could have been cancelled meanwhile.
+          template: 'appointment_missed',
           locale: 'en' as const,
-          params: JSON.stringify({
-            name: `Person ${i}`,
-            doseNumber: 1,
-            centre: 'Savar UHC',
-            date: '2026-12-01',
-            time: '09:00',
-            code: String(1000 + i),
-          }),
+          params: JSON.stringify({ name: `Person ${i}`, date: '2026-12-01' }),
           person_id: firstPersonId + i,
         })),
       )
