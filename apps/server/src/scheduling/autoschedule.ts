@@ -18,6 +18,7 @@ import { withTransaction, type Database, type Db, type Tx } from '../db/database
 import { conflict, notFound } from '../http/errors.ts';
 import { enqueueJob } from '../jobs/queue.ts';
 import { todayIn } from '../registration/calendar.ts';
+import { appointmentSmsParams } from './queue.ts';
 
 /**
  * The auto-scheduler run, end to end: read the waiting queue and the open slots of the coming days,
@@ -335,13 +336,7 @@ function scheduleRepository(db: Db) {
         ), sms as (
           insert into notification (recipient_enc, template, locale, params, person_id)
           select p.phone_enc, 'appointment_assigned', p.locale,
-                 jsonb_build_object(
-                   'name', case when p.locale = 'bn' and p.name_bn is not null then p.name_bn else p.name_en end,
-                   'doseNumber', a.dose_number,
-                   'centre', case when p.locale = 'bn' then f.name_bn else f.name_en end,
-                   'date', a.session_date::text,
-                   'time', to_char(sl.starts_at, 'HH24:MI'),
-                   'code', a.code),
+                 ${appointmentSmsParams('a')} || jsonb_build_object('doseNumber', a.dose_number),
                  p.id
           from appt a
           -- One look-up per person by key ("offset 0" keeps the planner from scanning every person).

@@ -132,6 +132,19 @@ export async function notifyPerson<T extends TemplateName>(
   );
 }
 
+/**
+ * An appointment message's parameters as SQL over `p` (person), `f` (facility), `sl` (slot) and
+ * the appointment row `alias` (its `session_date` and `code`): the name by nameFor's rule, the
+ * facility's name in the person's language, date and time as messages show them. The outbox
+ * compares `code` and `date` with the appointment before it sends (whileBooked templates).
+ */
+export const appointmentSmsParams = (alias: string) => sql`jsonb_build_object(
+  'name', case when p.locale = 'bn' and p.name_bn is not null then p.name_bn else p.name_en end,
+  'centre', case when p.locale = 'bn' then f.name_bn else f.name_en end,
+  'date', ${sql.ref(`${alias}.session_date`)}::text,
+  'time', to_char(sl.starts_at, 'HH24:MI'),
+  'code', ${sql.ref(`${alias}.code`)})`;
+
 /** '09:30:00' → '09:30'. */
 export const hhmm = (t: string) => t.slice(0, 5);
 

@@ -7,7 +7,15 @@ import type { RequestContext } from '../access/service.ts';
 import { badRequest, conflict, notFound } from '../http/errors.ts';
 import type { IdentifierVault } from '../privacy/identifiers.ts';
 import { todayIn } from '../registration/calendar.ts';
-import { clockIn, doseProducts, hhmm, nameFor, notifyPerson, requeue } from './queue.ts';
+import {
+  appointmentSmsParams,
+  clockIn,
+  doseProducts,
+  hhmm,
+  nameFor,
+  notifyPerson,
+  requeue,
+} from './queue.ts';
 import type { SessionCreateT, SessionT, SessionTemplateT } from './schemas.ts';
 
 /** Sessions are planned at most this far ahead, and a template covers at most this many days. */
@@ -618,12 +626,7 @@ export function sessionService(deps: {
           -- The ciphertext of the person's phone is the outbox's recipient as it is (same key, same format).
           insert into notification (recipient_enc, template, locale, params, person_id)
           select p.phone_enc, 'appointment_reminder', p.locale,
-                 jsonb_build_object(
-                   'name', case when p.locale = 'bn' and p.name_bn is not null then p.name_bn else p.name_en end,
-                   'centre', case when p.locale = 'bn' then f.name_bn else f.name_en end,
-                   'date', m.session_date::text,
-                   'time', to_char(sl.starts_at, 'HH24:MI'),
-                   'code', m.code),
+                 ${appointmentSmsParams('m')},
                  p.id
           from marked m
           join person p on p.id = m.person_id
