@@ -213,6 +213,12 @@ export const ConfigSchema = Type.Object({
     description:
       "Time zone of the programme: today's date for ages, opening dates and intervals is taken in it.",
   }),
+  REMINDERS_FROM: Type.String({
+    default: '09:00',
+    pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$',
+    description:
+      "Time of day (HH:MM, in TIME_ZONE) from which the day-before reminders of tomorrow's appointments go out; before it none is queued, so nobody is woken at night. 00:00: as soon as the day begins.",
+  }),
   CONSENT_NOTICE_VERSION: Type.String({
     default: '2026-01',
     description: 'Version of the data-processing notice a citizen consents to at registration.',

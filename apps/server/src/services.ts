@@ -157,7 +157,12 @@ export async function createServices(
     // Two connections write appointments at once on a server; the embedded database has one.
     writers: database.kind === 'postgres' ? 2 : 1,
   });
-  const sessions = sessionService({ db, read, vault, settings: { timeZone: config.TIME_ZONE } });
+  const sessions = sessionService({
+    db,
+    read,
+    vault,
+    settings: { timeZone: config.TIME_ZONE, remindersFrom: config.REMINDERS_FROM },
+  });
   const booking = bookingService({
     db,
     read,

@@ -25,6 +25,8 @@ const MAX_SLOTS = 96;
 
 export interface SessionSettings {
   timeZone: string;
+  /** 'HH:MM' in the time zone: day-before reminders are queued from then on (by default from midnight). */
+  remindersFrom?: string;
 }
 
 /** Minutes since midnight of 'HH:MM' or 'HH:MM:SS'. */
@@ -607,9 +609,10 @@ export function sessionService(deps: {
      * The day-before reminder for tomorrow's appointments, a thousand at a time in one statement;
      * each is reminded once. An appointment made today has had its confirmation today (an
      * auto-scheduler run's assignment, a booking): a second message the same day would say nothing
-     * new, so it is not reminded.
+     * new, so it is not reminded. Nothing before `remindersFrom` in the morning.
      */
     async sendReminders(now: Date = new Date()): Promise<number> {
+      if (clockIn(settings.timeZone, now) < (settings.remindersFrom ?? '00:00')) return 0;
       const today = todayIn(settings.timeZone, now);
       const { rows } = await sql<{ n: number }>`
         with due as (

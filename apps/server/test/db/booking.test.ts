@@ -22,6 +22,7 @@ import {
   sessionBody,
 } from '../support/sessions-api.ts';
 import type { AppointmentT, SessionT } from '../../src/scheduling/schemas.ts';
+import { sessionService } from '../../src/scheduling/sessions.ts';
 import { expectError } from './helpers.ts';
 
 describe('sessions and booking', () => {
@@ -487,6 +488,41 @@ describe('sessions and booking', () => {
       expect(sms[0]!.text).toContain('10:00');
       expect(smsTo(t.smsFile, late.phone, 'appointment_booked')).toHaveLength(1);
       expect(smsTo(t.smsFile, late.phone, 'appointment_reminder')).toHaveLength(0);
+    });
+
+    it('queues no day-before reminder before the morning hour', async () => {
+      const s = await createSession(t, {
+        facilityId,
+        productId: comirnaty,
+        date: inDays(1),
+        capacity: 10,
+        startsAt: '14:00',
+      });
+      const p = person();
+      const a = await booked(t, p.token, { personId: p.personId, sessionId: s.id });
+      await sql`update appointment set created_at = now() - interval '2 days'
+                where person_id = ${p.personId}`.execute(t.database.db);
+      const morning = sessionService({
+        db: t.database.db,
+        read: t.database.db,
+        vault: t.services.vault,
+        settings: { timeZone: 'Asia/Dhaka', remindersFrom: '09:00' },
+      });
+      const reminded = async () =>
+        (
+          await t.database.db
+            .selectFrom('appointment')
+            .select('reminded_at')
+            .where('person_id', '=', p.personId)
+            .where('id', '=', a.id)
+            .executeTakeFirstOrThrow()
+        ).reminded_at;
+      // Today in Dhaka, at 08:59 and then at 09:00 (UTC+6).
+      const at = (hhmm: string) => new Date(`${inDays(0)}T${hhmm}:00+06:00`);
+      expect(await morning.sendReminders(at('08:59'))).toBe(0);
+      expect(await reminded()).toBeNull();
+      expect(await morning.sendReminders(at('09:00'))).toBeGreaterThanOrEqual(1);
+      expect(await reminded()).not.toBeNull();
     });
 
     it('withdraws an assignment or reminder still waiting for the gateway when its appointment is cancelled', async () => {

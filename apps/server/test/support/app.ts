@@ -56,6 +56,8 @@ export async function testApp(overrides: Record<string, string> = {}): Promise<T
     NID_REGISTRY_TIMEOUT_MS: '500',
     NID_REGISTRY_RETRIES: '1',
     NID_REGISTRY_RETRY_DELAY_MS: '10',
+    // Tests run at any hour: the day-before reminders may go out whenever a test drains the workers.
+    REMINDERS_FROM: '00:00',
     ...overrides,
   });
   const registry = await startRegistrySimulator({ people: TEST_PEOPLE, seed: 1 });
