@@ -465,21 +465,23 @@ describe('sessions and booking', () => {
       expect(again.json()).toMatchObject({ attended: 1, missed: 1 });
     });
 
+    /** A session of ten seats at the test facility. */
+    const sessionOn = (date: string, startsAt: string) =>
+      createSession(t, { facilityId, productId: comirnaty, date, capacity: 10, startsAt });
+    /** The person's appointments as if booked two days ago (a day-before reminder is then due). */
+    const bookedTwoDaysAgo = (personId: number) =>
+      sql`update appointment set created_at = now() - interval '2 days' where person_id = ${personId}`.execute(
+        t.database.db,
+      );
+
     it('sends the day-before reminder once, and none for an appointment made that day', async () => {
-      const s = await createSession(t, {
-        facilityId,
-        productId: comirnaty,
-        date: inDays(1),
-        capacity: 10,
-        startsAt: '10:00',
-      });
+      const s = await sessionOn(inDays(1), '10:00');
       const early = person();
       const late = person();
       const a = await booked(t, early.token, { personId: early.personId, sessionId: s.id });
       await booked(t, late.token, { personId: late.personId, sessionId: s.id });
       // The first was booked two days ago; the second today, and its confirmation came today.
-      await sql`update appointment set created_at = now() - interval '2 days'
-                where person_id = ${early.personId}`.execute(t.database.db);
+      await bookedTwoDaysAgo(early.personId);
       await t.drain();
       await t.drain();
       const sms = smsTo(t.smsFile, early.phone, 'appointment_reminder');
@@ -491,17 +493,10 @@ describe('sessions and booking', () => {
     });
 
     it('queues no day-before reminder before the morning hour', async () => {
-      const s = await createSession(t, {
-        facilityId,
-        productId: comirnaty,
-        date: inDays(1),
-        capacity: 10,
-        startsAt: '14:00',
-      });
+      const s = await sessionOn(inDays(1), '14:00');
       const p = person();
       const a = await booked(t, p.token, { personId: p.personId, sessionId: s.id });
-      await sql`update appointment set created_at = now() - interval '2 days'
-                where person_id = ${p.personId}`.execute(t.database.db);
+      await bookedTwoDaysAgo(p.personId);
       const morning = sessionService({
         db: t.database.db,
         read: t.database.db,
@@ -526,13 +521,7 @@ describe('sessions and booking', () => {
     });
 
     it('withdraws an assignment or reminder still waiting for the gateway when its appointment is cancelled', async () => {
-      const s = await createSession(t, {
-        facilityId,
-        productId: comirnaty,
-        date: inDays(3),
-        capacity: 10,
-        startsAt: '11:30',
-      });
+      const s = await sessionOn(inDays(3), '11:30');
       const kept = person();
       const gone = person();
       const a = await booked(t, kept.token, { personId: kept.personId, sessionId: s.id });
