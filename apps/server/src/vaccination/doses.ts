@@ -19,11 +19,11 @@ import {
   dosesOfPerson,
   personForDose,
   personReach,
-  recordDose,
   writeFailure,
   type PersonForDose,
 } from './repository.ts';
 import type { CatalogProduct } from './repository.ts';
+import { doseWriter } from './dose-batch.ts';
 import { alreadyGiven, decideDose, doseMessage, type DoseRefusal } from './rules.ts';
 import type { CorrectionBodyT, DoseRecordBodyT, DoseReviewT, DoseViewT, LookupBodyT } from './schemas.ts';
 
@@ -56,6 +56,7 @@ export function doseService(deps: {
 }) {
   const { db, read, vault, catalog, settings } = deps;
   const tz = settings.timeZone;
+  const writer = doseWriter({ pool: deps.database.pool, kind: deps.database.kind, db });
 
   async function insertReview(
     q: Queryable,
@@ -261,7 +262,7 @@ export function doseService(deps: {
       : null;
     let written: { id: number; recorded_at: Date; vial_id: number | null };
     try {
-      written = await recordDose(deps.database, {
+      written = await writer.write({
         personId,
         doseNumber: d.doseNumber,
         productId: body.productId,

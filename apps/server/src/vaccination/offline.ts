@@ -11,7 +11,8 @@ import type { PrepareNotification } from '../registration/ports.ts';
 import type { CardKeys } from '../cards/keys.ts';
 import { todayIn } from '../registration/calendar.ts';
 import type { VaccinationCatalog } from './catalog.ts';
-import { writeFailure, type LotInfo } from './repository.ts';
+import { writeFailure, type DoseWrite, type LotInfo } from './repository.ts';
+import { writeDoses } from './dose-batch.ts';
 import { decideDose, doseMessage, type DoseDecision } from './rules.ts';
 import type { SyncRecordT, SyncResultT } from './schemas.ts';
 
@@ -53,7 +54,6 @@ interface Planned {
   decision: DoseDecision;
   person: PersonFacts;
   lot: LotInfo;
-  vialId: number | null;
   appointmentId: number | null;
   sessionId: number | null;
 }
@@ -242,36 +242,6 @@ export function offlineService(deps: {
     };
   }
 
-  /** Open vials of the batch's lots at its facilities, locked until the batch commits. */
-  async function lockVials(trx: Tx, pairs: { facilityId: number; lotId: number }[]) {
-    if (!pairs.length) return [];
-    const { rows } = await sql<{
-      id: number;
-      facility_id: number;
-      lot_id: number;
-      doses_per_vial: number;
-      doses_used: number;
-      usable_until: Date;
-    }>`
-      select v.id, v.facility_id, v.lot_id, v.doses_per_vial, v.doses_used, v.usable_until
-      from open_vial v
-      join unnest(${pairs.map((p) => p.facilityId)}::bigint[], ${pairs.map((p) => p.lotId)}::bigint[]) as x(f, l)
-        on v.facility_id = x.f and v.lot_id = x.l
-      where v.closed_at is null and v.doses_used < v.doses_per_vial
-      order by v.opened_at, v.id
-      for update of v`.execute(trx);
-    return rows;
-  }
-
-  function endOfDay(date: string): Date {
-    // Midnight after `date` in the programme's time zone: the offset at that instant, found by formatting.
-    const guess = new Date(`${date}T00:00:00Z`);
-    guess.setUTCDate(guess.getUTCDate() + 1);
-    const local = new Date(guess.toLocaleString('en-US', { timeZone: tz }));
-    const utc = new Date(guess.toLocaleString('en-US', { timeZone: 'UTC' }));
-    return new Date(guess.getTime() - (local.getTime() - utc.getTime()));
-  }
-
   async function syncOnce(
     staff: Principal,
     body: { deviceId: string; deviceTime: string; records: SyncRecordT[] },
@@ -395,7 +365,6 @@ export function offlineService(deps: {
         decision,
         person,
         lot,
-        vialId: null,
         appointmentId: appointment?.id ?? null,
         sessionId: appointment?.sessionId ?? null,
       });
@@ -411,12 +380,9 @@ export function offlineService(deps: {
 
     if (planned.length || reviews.length) {
       const written = await writeBatch(staff, body.deviceId, planned, reviews, products);
-      for (const p of planned)
-        results[p.index] = {
-          clientId: p.rec.clientId,
-          status: 'stored',
-          doseId: written.doses.get(`${p.rec.personId}:${p.rec.clientId}`)!,
-        };
+      planned.forEach((p, i) => {
+        results[p.index] = { clientId: p.rec.clientId, status: 'stored', doseId: written.doses[i]! };
+      });
       for (const r of reviews)
         results[r.index] = {
           clientId: r.rec.clientId,
@@ -446,7 +412,7 @@ export function offlineService(deps: {
     return results as Result[];
   }
 
-  /** The batch's rows in one transaction: lock the vials, plan the draws, then one statement. */
+  /** The batch's doses and reviews in one transaction (`writeDoses`). */
   async function writeBatch(
     staff: Principal,
     deviceId: string,
@@ -454,241 +420,66 @@ export function offlineService(deps: {
     reviews: PlannedReview[],
     products: Awaited<ReturnType<VaccinationCatalog['products']>>,
   ) {
-    // Rows in facility and lot order: batches running at once lock balances and vials in the same order.
-    planned.sort(
-      (a, b) =>
-        a.rec.facilityId - b.rec.facilityId || a.rec.lotId - b.rec.lotId || a.at.getTime() - b.at.getTime(),
-    );
-    return withTransaction(db, async (trx) => {
-      const drawing = planned.filter((p) => p.decision.draw);
-      const pairKeys = [...new Set(drawing.map((p) => `${p.rec.facilityId}:${p.rec.lotId}`))];
-      const pairs = pairKeys.map((k) => {
-        const [f, l] = k.split(':');
-        return { facilityId: Number(f), lotId: Number(l) };
+    const writes = planned.map((p): DoseWrite => {
+      const product = products.find((x) => x.id === p.rec.productId)!;
+      const m = doseMessage(p.person, {
+        doseNumber: p.decision.doseNumber,
+        productName: product.name,
+        date: p.date,
+        next: p.decision.next,
       });
-      const open = await lockVials(trx, pairs);
-      // Vials in use per facility and lot: existing open ones first, then new ones opened at the dose's time.
-      const used = new Map<number, { used: number; perVial: number; closeAt: Date | null }>();
-      const fresh: {
-        key: number;
-        facilityId: number;
-        lotId: number;
-        perVial: number;
-        used: number;
-        openedAt: Date;
-        usableUntil: Date;
-        closeAt: Date | null;
-      }[] = [];
-      const pools = new Map<
-        string,
-        { id: number; left: number; perVial: number; until: number; fresh: boolean }[]
-      >();
-      for (const v of open) {
-        const k = `${v.facility_id}:${v.lot_id}`;
-        const list = pools.get(k) ?? [];
-        list.push({
-          id: v.id,
-          left: v.doses_per_vial - v.doses_used,
-          perVial: v.doses_per_vial,
-          until: new Date(v.usable_until).getTime(),
-          fresh: false,
-        });
-        pools.set(k, list);
-        used.set(v.id, { used: v.doses_used, perVial: v.doses_per_vial, closeAt: null });
-      }
-      for (const p of drawing) {
-        const k = `${p.rec.facilityId}:${p.rec.lotId}`;
-        const list = pools.get(k) ?? [];
-        pools.set(k, list);
-        let vial = list.find((v) => v.left > 0 && v.until > p.at.getTime());
-        if (!vial) {
-          const product = products.find((x) => x.id === p.rec.productId)!;
-          const until =
-            product.openVialHours > 0
-              ? new Date(p.at.getTime() + product.openVialHours * 3_600_000)
-              : endOfDay(p.date);
-          vial = {
-            id: -(fresh.length + 1),
-            left: p.lot.dosesPerVial,
-            perVial: p.lot.dosesPerVial,
-            until: until.getTime(),
-            fresh: true,
-          };
-          list.push(vial);
-          fresh.push({
-            key: vial.id,
-            facilityId: p.rec.facilityId,
-            lotId: p.rec.lotId,
-            perVial: p.lot.dosesPerVial,
-            used: 0,
-            openedAt: p.at,
-            usableUntil: until,
-            closeAt: null,
-          });
-        }
-        vial.left--;
-        p.vialId = vial.id;
-        if (vial.fresh) {
-          const f = fresh.find((x) => x.key === vial.id)!;
-          f.used++;
-          if (vial.left === 0) f.closeAt = p.at;
-        } else {
-          const u = used.get(vial.id)!;
-          u.used++;
-          if (vial.left === 0) u.closeAt = p.at;
-        }
-      }
-      // Ids for the new vials, so the doses can name them in the same statement.
-      if (fresh.length) {
-        const { rows } = await sql<{ id: number }>`
-          select nextval(pg_get_serial_sequence('open_vial', 'id'))::bigint as id
-          from generate_series(1, ${fresh.length}::int)`.execute(trx);
-        const ids = new Map(fresh.map((f, i) => [f.key, rows[i]!.id]));
-        for (const f of fresh) f.key = ids.get(f.key)!;
-        for (const p of drawing) if (p.vialId! < 0) p.vialId = ids.get(p.vialId!)!;
-      }
-      const touched = [...used.entries()].filter(
-        ([id]) => open.find((v) => v.id === id)!.doses_used !== used.get(id)!.used,
-      );
-
-      const sms = planned.map((p) => {
-        if (!p.person.phone_enc) return null;
-        const product = products.find((x) => x.id === p.rec.productId)!;
-        const m = doseMessage(p.person, {
-          doseNumber: p.decision.doseNumber,
-          productName: product.name,
-          date: p.date,
-          next: p.decision.next,
-        });
-        return deps.prepareMessage({
-          to: vault.decrypt(p.person.phone_enc),
-          template: m.template,
-          locale: p.person.locale,
-          params: m.params,
-          personId: p.person.id,
-        });
-      });
-      // The waiting queue follows each person's last dose of the batch.
-      const lastOf = new Map<number, Planned>();
-      for (const p of planned) lastOf.set(p.person.id, p);
-      const queued = [...lastOf.values()];
-
-      const col = <T>(f: (p: Planned) => T) => planned.map(f);
-      const { rows } = await sql<{
-        kind: 'dose' | 'review';
-        person_id: number;
-        client_id: string;
-        id: number;
-      }>`
-        with vial_upd as (
-          update open_vial v set doses_used = u.used,
-                 closed_at = u.close_at, doses_wasted = case when u.close_at is not null then 0 end,
-                 close_reason = case when u.close_at is not null then 'used_up' end
-          from unnest(${touched.map(([id]) => id)}::bigint[], ${touched.map(([, u]) => u.used)}::int[],
-                      ${touched.map(([, u]) => u.closeAt)}::timestamptz[]) as u(id, used, close_at)
-          where v.id = u.id
-        ), vial_new as (
-          insert into open_vial (id, facility_id, lot_id, doses_per_vial, doses_used, opened_at, usable_until, opened_by,
-                                 closed_at, doses_wasted, close_reason)
-          overriding system value
-          select n.id, n.f, n.l, n.per_vial, n.used, n.opened_at, n.until, ${staff.userId}::bigint, n.close_at,
-                 case when n.close_at is not null then 0 end, case when n.close_at is not null then 'used_up' end
-          from unnest(${fresh.map((f) => f.key)}::bigint[], ${fresh.map((f) => f.facilityId)}::bigint[],
-                      ${fresh.map((f) => f.lotId)}::bigint[], ${fresh.map((f) => f.perVial)}::int[],
-                      ${fresh.map((f) => f.used)}::int[], ${fresh.map((f) => f.openedAt)}::timestamptz[],
-                      ${fresh.map((f) => f.usableUntil)}::timestamptz[], ${fresh.map((f) => f.closeAt)}::timestamptz[])
-            as n(id, f, l, per_vial, used, opened_at, until, close_at)
-          returning id
-        ), src as (
-          select * from unnest(
-            ${col((p) => p.person.id)}::bigint[], ${col((p) => p.decision.doseNumber)}::int[],
-            ${col((p) => p.rec.productId)}::bigint[], ${col((p) => p.rec.facilityId)}::bigint[],
-            ${col((p) => p.date)}::date[], ${col((p) => p.at)}::timestamptz[], ${col((p) => p.appointmentId)}::bigint[],
-            ${col((p) => p.rec.lotId)}::bigint[], ${col((p) => p.sessionId)}::bigint[], ${col((p) => p.rec.bodySite)}::text[],
-            ${col((p) => p.rec.identityCheck)}::text[], ${col((p) => p.vialId)}::bigint[], ${col((p) => p.rec.clientId)}::uuid[],
-            ${col((p) => new Date(p.rec.administeredAt))}::timestamptz[], ${col((p) => p.decision.flags.join(','))}::text[],
-            ${col((p) => p.decision.draw)}::boolean[],
-            ${sms.map((m) => m?.recipient_enc ?? null)}::text[], ${sms.map((m) => m?.template ?? null)}::text[],
-            ${sms.map((m) => m?.locale ?? null)}::text[], ${sms.map((m) => m?.params ?? null)}::jsonb[])
-          as s(person_id, dose_number, product_id, facility_id, administered_on, administered_at, appointment_id, lot_id,
-               session_id, body_site, identity_check, vial_id, client_id, device_at, flags, draw, sms_to, sms_template,
-               sms_locale, sms_params)
-        ), dose_rows as (
-          insert into dose (person_id, dose_number, product_id, facility_id, administered_on, administered_at,
-                            appointment_id, recorded_by, lot_id, session_id, body_site, identity_check, consent, vial_id,
-                            client_id, device_id, device_recorded_at, source, flags)
-          select person_id, dose_number, product_id, facility_id, administered_on, administered_at, appointment_id,
-                 ${staff.userId}::bigint, lot_id, session_id, body_site, identity_check, true, vial_id, client_id,
-                 ${deviceId}::text, device_at, 'offline',
-                 case when flags = '' then '{}'::text[] else string_to_array(flags, ',') end
-          from src
-          returning id, person_id, client_id
-        ), ledger as (
-          insert into stock_entry (lot_id, quantity, from_store_id, to_party, kind, vial_id, person_id, dose_id, recorded_by)
-          select s.lot_id, 1, s.facility_id, 'administered', 'administered', s.vial_id, s.person_id, d.id,
-                 ${staff.userId}::bigint
-          from dose_rows d join src s on s.person_id = d.person_id and s.client_id = d.client_id
-          where s.draw
-        ), attended as (
-          update appointment a set status = 'attended', attended_at = s.administered_at, updated_at = now()
-          from src s where a.person_id = s.person_id and a.id = s.appointment_id and a.status = 'booked'
-        ), stale as (
-          update appointment a set status = 'cancelled', cancel_reason = 'staff', cancelled_at = now(), updated_at = now()
-          from src s
-          where a.person_id = s.person_id and a.dose_number = s.dose_number and a.status = 'booked'
-            and a.id is distinct from s.appointment_id
-          returning a.slot_id
-        ), freed as (
-          update session_slot sl set booked = greatest(0, sl.booked - f.n)
-          from (select slot_id, count(*)::int as n from stale group by slot_id) f where sl.id = f.slot_id
-        ), unqueue as (
-          delete from waiting_entry w using src s where w.person_id = s.person_id and w.dose_number <= s.dose_number
-        ), queue as (
-          insert into waiting_entry (person_id, dose_number, product_id, facility_id, earliest_date, due_date,
-                                     priority_rank, registered_at, reason)
-          select q.person_id, q.dose_number, q.product_id, q.facility_id, q.earliest, q.due, q.rank, q.registered_at,
-                 'next_dose'
-          from unnest(${queued.map((p) => p.person.id)}::bigint[], ${queued.map((p) => p.decision.next?.doseNumber ?? null)}::int[],
-                      ${queued.map((p) => p.decision.next?.productId ?? null)}::bigint[], ${queued.map((p) => p.rec.facilityId)}::bigint[],
-                      ${queued.map((p) => p.decision.next?.earliestDate ?? null)}::date[],
-                      ${queued.map((p) => p.decision.next?.dueDate ?? null)}::date[], ${queued.map((p) => p.person.rank)}::int[],
-                      ${queued.map((p) => p.person.registered_at)}::timestamptz[])
-            as q(person_id, dose_number, product_id, facility_id, earliest, due, rank, registered_at)
-          where q.dose_number is not null
-            and not exists (select 1 from appointment a where a.person_id = q.person_id and a.dose_number = q.dose_number
-                            and a.status = 'booked')
-          on conflict (person_id, dose_number) do update
-            set product_id = excluded.product_id, facility_id = excluded.facility_id,
-                earliest_date = excluded.earliest_date, due_date = excluded.due_date, reason = 'next_dose',
-                since = now(), unplaced_reason = null, unplaced_at = null
-        ), certificate as (
-          insert into job (kind, payload)
-          select 'certificate.issue', jsonb_build_object('personId', d.person_id, 'doseId', d.id) from dose_rows d
-        ), sms as (
-          insert into notification (recipient_enc, template, locale, params, person_id)
-          select s.sms_to, s.sms_template, s.sms_locale, s.sms_params, s.person_id
-          from dose_rows d join src s on s.person_id = d.person_id and s.client_id = d.client_id
-          where s.sms_to is not null
-        ), review_rows as (
-          insert into dose_review (person_id, reason, existing_dose_id, record, client_id, facility_id, recorded_by)
-          select r.person_id, r.reason, r.existing, r.record, r.client_id, r.facility_id, ${staff.userId}::bigint
-          from unnest(${reviews.map((r) => r.rec.personId)}::bigint[], ${reviews.map((r) => r.reason)}::text[],
-                      ${reviews.map((r) => r.existingDoseId)}::bigint[],
-                      ${reviews.map((r) => JSON.stringify({ ...r.rec, administeredAt: r.at.toISOString(), deviceId, source: 'offline' }))}::jsonb[],
-                      ${reviews.map((r) => r.rec.clientId)}::uuid[], ${reviews.map((r) => r.rec.facilityId)}::bigint[])
-            as r(person_id, reason, existing, record, client_id, facility_id)
-          on conflict (person_id, client_id) where client_id is not null do nothing
-          returning id, person_id, client_id
-        )
-        select 'dose' as kind, person_id, client_id, id from dose_rows
-        union all
-        select 'review', person_id, client_id, id from review_rows`.execute(trx);
-      const doses = new Map<string, number>();
-      const reviewIds = new Map<string, number>();
-      for (const r of rows)
-        (r.kind === 'dose' ? doses : reviewIds).set(`${r.person_id}:${r.client_id}`, r.id);
-      return { doses, reviews: reviewIds };
+      return {
+        personId: p.person.id,
+        doseNumber: p.decision.doseNumber,
+        productId: p.rec.productId,
+        facilityId: p.rec.facilityId,
+        administeredOn: p.date,
+        administeredAt: p.at,
+        appointmentId: p.appointmentId,
+        recordedBy: staff.userId,
+        lotId: p.rec.lotId,
+        sessionId: p.sessionId,
+        bodySite: p.rec.bodySite,
+        identityCheck: p.rec.identityCheck,
+        clientId: p.rec.clientId,
+        source: 'offline',
+        flags: p.decision.flags,
+        draw: p.decision.draw,
+        openVialHours: product.openVialHours,
+        dosesPerVial: p.lot.dosesPerVial,
+        next: p.decision.next,
+        rank: p.person.rank,
+        registeredAt: new Date(p.person.registered_at),
+        sms: p.person.phone_enc
+          ? deps.prepareMessage({
+              to: vault.decrypt(p.person.phone_enc),
+              template: m.template,
+              locale: p.person.locale,
+              params: m.params,
+              personId: p.person.id,
+            })
+          : null,
+        deviceId,
+        deviceRecordedAt: new Date(p.rec.administeredAt),
+        timeZone: tz,
+      };
     });
+    const written = await withTransaction(db, (trx) =>
+      writeDoses(
+        trx,
+        writes,
+        reviews.map((r) => ({
+          personId: r.rec.personId,
+          reason: r.reason,
+          existingDoseId: r.existingDoseId,
+          record: { ...r.rec, administeredAt: r.at.toISOString(), deviceId, source: 'offline' },
+          clientId: r.rec.clientId,
+          facilityId: r.rec.facilityId,
+          recordedBy: staff.userId,
+        })),
+      ),
+    );
+    return { doses: written.doses.map((d) => d.id), reviews: written.reviews };
   }
 
   return {

@@ -48,7 +48,7 @@ describe('recording a dose', () => {
   beforeAll(async () => {
     t = await testApp();
     db = t.database.db;
-    people = await bulkPeople(db, { count: 60, secrets: TEST_SECRETS, batch: 51 });
+    people = await bulkPeople(db, { count: 100, secrets: TEST_SECRETS, batch: 51 });
     facilityId = await facilityOfUser(db, 'vaccinator');
     comirnaty = await productId(db, 'COMIRNATY');
     covishield = await productId(db, 'COVISHIELD');
@@ -164,6 +164,79 @@ describe('recording a dose', () => {
     expect(first).toMatchObject({ doses_used: 2, close_reason: 'used_up', doses_wasted: 0 });
     expect(first.closed_at).not.toBeNull();
     expect(await balance(db, facilityId, lot)).toBe(9);
+  });
+
+  it('records doses arriving at once with every effect once each, filling one vial after another', async () => {
+    const lot = await lotAt(db, { facilityId, productCode: 'COMIRNATY', doses: 40, dosesPerVial: 6 });
+    const batch = Array.from({ length: 20 }, () => person());
+    const answers = await Promise.all(batch.map((p) => record(p.personId, { lotId: lot, walkIn: true })));
+    for (const a of answers) expect(a.statusCode, a.body).toBe(201);
+    const ids = answers.map((a) => a.json<{ id: number }>().id);
+    expect(new Set(ids).size).toBe(20);
+    const doses = await db
+      .selectFrom('dose')
+      .select(['id', 'person_id', 'vial_id', 'recorded_at'])
+      .where('id', 'in', ids)
+      .execute();
+    expect(doses.map((d) => d.person_id).sort()).toEqual(batch.map((p) => p.personId).sort());
+    // On the server, doses that came in while others were being written were written together (one
+    // transaction, one time); the embedded database has one connection, and its requests take turns.
+    if (t.database.kind === 'postgres')
+      expect(new Set(doses.map((d) => new Date(d.recorded_at).getTime())).size).toBeLessThan(20);
+    const vials = await db
+      .selectFrom('open_vial')
+      .select(['id', 'doses_used', 'closed_at', 'close_reason'])
+      .where('lot_id', '=', lot)
+      .execute();
+    expect(vials).toHaveLength(4);
+    for (const v of vials)
+      expect(v.doses_used, `vial ${v.id}`).toBe(doses.filter((d) => d.vial_id === v.id).length);
+    expect(vials.filter((v) => v.closed_at === null)).toHaveLength(1);
+    expect(vials.filter((v) => v.close_reason === 'used_up').map((v) => v.doses_used)).toEqual([6, 6, 6]);
+    expect(await balance(db, facilityId, lot)).toBe(20);
+    const counts = await sql<{ entries: number; jobs: number; sms: number; queued: number }>`
+      select (select count(*)::int from stock_entry where lot_id = ${lot} and kind = 'administered') as entries,
+             (select count(distinct payload ->> 'doseId')::int from job
+               where kind = 'certificate.issue' and (payload ->> 'doseId')::bigint = any(${ids}::bigint[])) as jobs,
+             (select count(*)::int from notification where template like 'dose_recorded%'
+               and person_id = any(${batch.map((p) => p.personId)}::bigint[])) as sms,
+             (select count(*)::int from waiting_entry where dose_number = 2
+               and person_id = any(${batch.map((p) => p.personId)}::bigint[])) as queued`.execute(db);
+    expect(counts.rows[0]).toEqual({ entries: 20, jobs: 20, sms: 20, queued: 20 });
+  });
+
+  it('records what the store holds when more doses arrive at once than it has, and refuses the rest', async () => {
+    const lot = await lotAt(db, { facilityId, productCode: 'COMIRNATY', doses: 5, dosesPerVial: 10 });
+    const batch = Array.from({ length: 8 }, () => person());
+    const answers = await Promise.all(batch.map((p) => record(p.personId, { lotId: lot, walkIn: true })));
+    expect(answers.filter((a) => a.statusCode === 201)).toHaveLength(5);
+    for (const a of answers.filter((x) => x.statusCode !== 201)) expectError(a, 409, 'lot_not_held');
+    expect(await balance(db, facilityId, lot)).toBe(0);
+    const stored = await db.selectFrom('dose').select('person_id').where('lot_id', '=', lot).execute();
+    expect(stored).toHaveLength(5);
+    const refusedPeople = batch.filter((_, i) => answers[i]!.statusCode !== 201).map((p) => p.personId);
+    expect(
+      await db.selectFrom('dose').select('id').where('person_id', 'in', refusedPeople).execute(),
+    ).toHaveLength(0);
+  });
+
+  it('keeps one dose when the same person’s dose is recorded twice at once, the other for review', async () => {
+    const p = person();
+    const answers = await Promise.all([
+      record(p.personId, { walkIn: true }),
+      record(p.personId, { walkIn: true }),
+      ...Array.from({ length: 4 }, () => record(person().personId, { walkIn: true })),
+    ]);
+    expect(
+      answers
+        .slice(0, 2)
+        .map((a) => a.statusCode)
+        .sort(),
+    ).toEqual([201, 202]);
+    for (const a of answers.slice(2)) expect(a.statusCode, a.body).toBe(201);
+    expect(
+      await db.selectFrom('dose').select('id').where('person_id', '=', p.personId).execute(),
+    ).toHaveLength(1);
   });
 
   it('stores the same record sent twice (same clientId) once', async () => {
