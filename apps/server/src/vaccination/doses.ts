@@ -18,12 +18,15 @@ import {
   type doseRow,
   dosesOfPerson,
   personForDose,
+  peopleForDoses,
+  type DoseAsked,
   personReach,
   writeFailure,
   type PersonForDose,
 } from './repository.ts';
 import type { CatalogProduct } from './repository.ts';
 import { doseWriter } from './dose-batch.ts';
+import { coalesce } from '../db/coalesce.ts';
 import { alreadyGiven, decideDose, doseMessage, type DoseRefusal } from './rules.ts';
 import type { CorrectionBodyT, DoseRecordBodyT, DoseReviewT, DoseViewT, LookupBodyT } from './schemas.ts';
 
@@ -57,6 +60,11 @@ export function doseService(deps: {
   const { db, read, vault, catalog, settings } = deps;
   const tz = settings.timeZone;
   const writer = doseWriter({ pool: deps.database.pool, kind: deps.database.kind, db });
+  // Doses asked about while other reads are in progress are read together, as they are written.
+  const personFor = coalesce(
+    (q: DoseAsked) => personForDose(deps.database, q),
+    (qs: DoseAsked[]) => peopleForDoses(deps.database, qs),
+  );
 
   async function insertReview(
     q: Queryable,
@@ -148,7 +156,7 @@ export function doseService(deps: {
     const date = todayIn(tz, at);
     const clientId = body.clientId ?? null;
     const [person, products, lot, facility, acceptUnheld] = await Promise.all([
-      personForDose(deps.database, {
+      personFor({
         personId,
         facilityId: body.facilityId,
         lotId: body.lotId,

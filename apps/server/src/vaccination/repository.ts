@@ -160,16 +160,30 @@ const PERSON_FOR_DOSE = `
   join priority_group g on g.id = p.priority_group_id
   where p.id = $1::bigint`;
 
+/** The same for many doses at once: one row per dose asked about, `n` its place (from 1) in the list. */
+const PEOPLE_FOR_DOSES = `
+  select k.n, q.*
+  from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::uuid[], $5::date[], $6::bigint[])
+         with ordinality as k(person_id, facility_id, lot_id, client_id, day, appointment_id, n)
+  cross join lateral (${PERSON_FOR_DOSE.replaceAll('$1::bigint', 'k.person_id')
+    .replaceAll('$2::bigint', 'k.facility_id')
+    .replaceAll('$3::bigint', 'k.lot_id')
+    .replaceAll('$4::uuid', 'k.client_id')
+    .replaceAll('$5::date', 'k.day')
+    .replaceAll('$6::bigint', 'k.appointment_id')}) q`;
+
+export interface DoseAsked {
+  personId: number;
+  facilityId: number;
+  lotId: number;
+  clientId: string | null;
+  date: string;
+  appointmentId: number | null;
+}
+
 export async function personForDose(
   database: Pick<Database, 'pool' | 'kind'>,
-  q: {
-    personId: number;
-    facilityId: number;
-    lotId: number;
-    clientId: string | null;
-    date: string;
-    appointmentId: number | null;
-  },
+  q: DoseAsked,
 ): Promise<PersonForDose | undefined> {
   const rows = await hotQuery<PersonForDose>(database, 'dose_person', PERSON_FOR_DOSE, [
     q.personId,
@@ -180,6 +194,27 @@ export async function personForDose(
     q.appointmentId,
   ]);
   return rows[0];
+}
+
+export async function peopleForDoses(
+  database: Pick<Database, 'pool' | 'kind'>,
+  asked: readonly DoseAsked[],
+): Promise<(PersonForDose | undefined)[]> {
+  const rows = await hotQuery<PersonForDose & { n: string | number }>(
+    database,
+    'dose_people',
+    PEOPLE_FOR_DOSES,
+    [
+      asked.map((q) => q.personId),
+      asked.map((q) => q.facilityId),
+      asked.map((q) => q.lotId),
+      asked.map((q) => q.clientId),
+      asked.map((q) => q.date),
+      asked.map((q) => q.appointmentId),
+    ],
+  );
+  const byPlace = new Map(rows.map(({ n, ...row }) => [Number(n), row]));
+  return asked.map((_, i) => byPlace.get(i + 1));
 }
 
 /**

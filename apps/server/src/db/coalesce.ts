@@ -1,0 +1,50 @@
+/**
+ * Calls that arrive while others are in progress, run together. A call that finds fewer than
+ * `concurrency` runs in progress runs at once on its own (`one`); calls that arrive while all are
+ * busy wait, and the next run takes up to `max` of them in arrival order (`many`, which answers
+ * each in the order given). If a run of many fails, each of its calls runs again on its own, so
+ * every caller gets the answer it would have got alone.
+ */
+export function coalesce<A, R>(
+  one: (arg: A) => Promise<R>,
+  many: (args: A[]) => Promise<R[]>,
+  opts: { concurrency?: number; max?: number } = {},
+): (arg: A) => Promise<R> {
+  const concurrency = opts.concurrency ?? 2;
+  const max = opts.max ?? 64;
+  type Waiting = { arg: A; resolve: (r: R) => void; reject: (err: unknown) => void };
+  let waiting: Waiting[] = [];
+  let running = 0;
+
+  const alone = (w: Waiting) => one(w.arg).then(w.resolve, w.reject);
+
+  async function run(batch: Waiting[]) {
+    if (batch.length === 1) return alone(batch[0]!);
+    let answers: R[];
+    try {
+      answers = await many(batch.map((w) => w.arg));
+    } catch {
+      for (const w of batch) await alone(w);
+      return;
+    }
+    batch.forEach((w, i) => w.resolve(answers[i]!));
+  }
+
+  function pump() {
+    while (running < concurrency && waiting.length) {
+      const batch = waiting.slice(0, max);
+      waiting = waiting.slice(max);
+      running++;
+      void run(batch).finally(() => {
+        running--;
+        pump();
+      });
+    }
+  }
+
+  return (arg: A) =>
+    new Promise<R>((resolve, reject) => {
+      waiting.push({ arg, resolve, reject });
+      pump();
+    });
+}

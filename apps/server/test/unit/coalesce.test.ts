@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { coalesce } from '../../src/db/coalesce.ts';
+
+/** A run that finishes when the test says so. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  return { open, opened };
+}
+
+describe('calls run together while others are in progress', () => {
+  it('runs the first calls alone and those that waited in one run, each answered in its own order', async () => {
+    const first = gate();
+    const runs: string[] = [];
+    const call = coalesce(
+      async (n: number) => {
+        runs.push(`one ${n}`);
+        if (n === 1) await first.opened;
+        return n * 10;
+      },
+      async (ns: number[]) => {
+        runs.push(`many ${ns.join(',')}`);
+        return ns.map((n) => n * 10);
+      },
+      { concurrency: 1 },
+    );
+    const answers = Promise.all([1, 2, 3, 4].map((n) => call(n)));
+    await Promise.resolve();
+    first.open();
+    expect(await answers).toEqual([10, 20, 30, 40]);
+    expect(runs).toEqual(['one 1', 'many 2,3,4']);
+  });
+
+  it('runs each call of a failed run alone, so only the call at fault fails', async () => {
+    const first = gate();
+    const call = coalesce(
+      async (n: number) => {
+        if (n === 1) await first.opened;
+        if (n === 3) throw new Error('three refused');
+        return n;
+      },
+      async () => {
+        throw new Error('the run failed');
+      },
+      { concurrency: 1 },
+    );
+    const answers = [1, 2, 3, 4].map((n) => call(n).catch((err: Error) => err.message));
+    first.open();
+    expect(await Promise.all(answers)).toEqual([1, 2, 'three refused', 4]);
+  });
+
+  it('takes at most `max` calls in one run', async () => {
+    const first = gate();
+    const sizes: number[] = [];
+    const call = coalesce(
+      async (n: number) => {
+        if (n === 0) await first.opened;
+        sizes.push(1);
+        return n;
+      },
+      async (ns: number[]) => {
+        sizes.push(ns.length);
+        return ns;
+      },
+      { concurrency: 1, max: 3 },
+    );
+    const answers = Promise.all(Array.from({ length: 8 }, (_, n) => call(n)));
+    first.open();
+    expect(await answers).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(sizes).toEqual([1, 3, 3, 1]);
+  });
+});
