@@ -9,6 +9,7 @@ import {
   type DoseReceived,
 } from '@dosewise/domain';
 import { hotQuery, withTransaction, type Database, type Db, type Queryable } from '../db/database.ts';
+import { coalesce } from '../db/coalesce.ts';
 import { recordAudit } from '../audit/audit.ts';
 import type { Principal } from '../access/policy.ts';
 import type { RequestContext } from '../access/service.ts';
@@ -83,6 +84,19 @@ interface SessionContext {
 const PRODUCTS_TTL_MS = 5_000;
 const SESSION_TTL_MS = 1_000;
 
+/** What a booking reads of the person (`p`, with their group `g`); $2 is the request's idempotency key. */
+const BOOKING_PERSON = `
+  p.id, p.citizen_account_id, p.registration_number, p.name_en, p.name_bn, p.locale, p.phone_enc,
+  p.date_of_birth, p.removed_at, p.priority_status, p.verification_status, p.area_id,
+  g.opens_on, g.name_en as group_name_en,
+  coalesce((select json_agg(json_build_object('doseNumber', d.dose_number, 'productId', d.product_id,
+                                              'date', d.administered_on) order by d.dose_number)
+            from dose d where d.person_id = p.id and d.voided_at is null), '[]') as doses,
+  coalesce((select json_agg(json_build_object('id', a.id, 'doseNumber', a.dose_number,
+                                              'sessionId', a.session_id))
+            from appointment a where a.person_id = p.id and a.status = 'booked'), '[]') as active,
+  (select a.id from appointment a where a.person_id = p.id and a.idempotency_key = $2::text) as replay_id`;
+
 /** The person, a replayed key, and the attempt counted against the daily limits: one round trip. */
 const PERSON_FOR_BOOKING = `
   with counted as (
@@ -92,21 +106,38 @@ const PERSON_FOR_BOOKING = `
     on conflict (key, window_start) do update set count = rate_counter.count + 1
     returning key, count
   )
-  select p.id, p.citizen_account_id, p.registration_number, p.name_en, p.name_bn, p.locale, p.phone_enc,
-         p.date_of_birth, p.removed_at, p.priority_status, p.verification_status, p.area_id,
-         g.opens_on, g.name_en as group_name_en,
-         coalesce((select json_agg(json_build_object('doseNumber', d.dose_number, 'productId', d.product_id,
-                                                     'date', d.administered_on) order by d.dose_number)
-                   from dose d where d.person_id = p.id and d.voided_at is null), '[]') as doses,
-         coalesce((select json_agg(json_build_object('id', a.id, 'doseNumber', a.dose_number,
-                                                     'sessionId', a.session_id))
-                   from appointment a where a.person_id = p.id and a.status = 'booked'), '[]') as active,
-         (select a.id from appointment a where a.person_id = p.id and a.idempotency_key = $2::text) as replay_id,
+  select ${BOOKING_PERSON},
          (select json_agg(json_build_object('key', key, 'count', count)) from counted) as counts,
          $3::timestamptz as day
   from person p
   join priority_group g on g.id = p.priority_group_id
   where p.id = $1::bigint`;
+
+/**
+ * The same for many bookings at once, `n` each one's place (from 1) in the lists. Two bookings of
+ * one batch that count against the same limit make the statement fail (a counter row is updated
+ * once per statement); the caller then reads them one by one.
+ */
+const PEOPLE_FOR_BOOKINGS = `
+  with k as (
+    select * from unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[])
+      with ordinality as k(person_id, idem, day, by_person, by_account, n)
+  ), counted as (
+    insert into rate_counter (key, window_start, count)
+    select r.key, k.day, 1
+    from k cross join lateral (values (k.by_person), (k.by_account)) as r(key)
+    where r.key is not null
+      and not exists (select 1 from appointment a where a.person_id = k.person_id and a.idempotency_key = k.idem)
+    on conflict (key, window_start) do update set count = rate_counter.count + 1
+    returning key, count
+  )
+  select k.n, ${BOOKING_PERSON.replaceAll('$2::text', 'k.idem')},
+         (select json_agg(json_build_object('key', c.key, 'count', c.count)) from counted c
+          where c.key in (k.by_person, k.by_account)) as counts,
+         k.day
+  from k
+  join person p on p.id = k.person_id
+  join priority_group g on g.id = p.priority_group_id`;
 
 /**
  * Takes the earliest seat with room in the session (or in the chosen slot, $2) while the session
@@ -202,14 +233,46 @@ export function bookingService(deps: {
    * booking asks first: whether this idempotency key already booked (then nothing is counted),
    * and the attempt counted against the person's and the phone's daily limits (citizens only).
    */
-  async function personForBooking(booker: Booker, personId: number, key: string | null) {
+  type BookingRead = { personId: number; key: string | null; day: Date; keys: string[] };
+  type BookingRow = PersonContext & {
+    replay_id: number | null;
+    counts: { key: string; count: number }[] | null;
+    day: Date;
+  };
+  // Bookings asked for while other reads are in progress are read (and counted) together.
+  const readForBooking = coalesce(
+    async (r: BookingRead) =>
+      (
+        await hotQuery<BookingRow>(deps.database, 'booking_person', PERSON_FOR_BOOKING, [
+          r.personId,
+          r.key,
+          r.day,
+          r.keys,
+        ])
+      )[0],
+    async (rs: BookingRead[]) => {
+      const rows = await hotQuery<BookingRow & { n: string | number }>(
+        deps.database,
+        'booking_people',
+        PEOPLE_FOR_BOOKINGS,
+        [
+          rs.map((r) => r.personId),
+          rs.map((r) => r.key),
+          rs.map((r) => r.day),
+          rs.map((r) => r.keys[0] ?? null),
+          rs.map((r) => r.keys[1] ?? null),
+        ],
+      );
+      const byPlace = new Map(rows.map(({ n, ...row }) => [Number(n), row]));
+      return rs.map((_, i) => byPlace.get(i + 1));
+    },
+  );
+
+  function personForBooking(booker: Booker, personId: number, key: string | null) {
     const day = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
     const keys =
       booker.kind === 'citizen' ? [`book:person:${personId}`, `book:account:${booker.accountId}`] : [];
-    const rows = await hotQuery<
-      PersonContext & { replay_id: number | null; counts: { key: string; count: number }[] | null; day: Date }
-    >(deps.database, 'booking_person', PERSON_FOR_BOOKING, [personId, key, day, keys]);
-    return rows[0];
+    return readForBooking({ personId, key, day, keys });
   }
 
   function refuseOverLimit(row: { counts: { key: string; count: number }[] | null; day: Date }) {
