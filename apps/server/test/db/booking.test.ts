@@ -599,4 +599,21 @@ describe('booking limits', () => {
     expect(Number(third.headers['retry-after'])).toBeGreaterThan(0);
     expect(await seatsTaken(t, s.id)).toBe(0);
   });
+
+  it('counts every attempt made at once against the limit, and refuses those past it', async () => {
+    const [p] = await bulkPeople(t.database.db, { count: 1, secrets: TEST_SECRETS, batch: 3 });
+    const facilityId = await facilityOfUser(t.database.db, 'manager');
+    const s = await createSession(t, { facilityId, productId: await productId(t, 'COMIRNATY') });
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => book(t, p!.token, { personId: p!.personId, sessionId: s.id })),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409, 429, 429, 429, 429]);
+    const counted = await t.database.db
+      .selectFrom('rate_counter')
+      .select('count')
+      .where('key', '=', `book:person:${p!.personId}`)
+      .execute();
+    expect(counted.map((c) => c.count)).toEqual([6]);
+    expect(await seatsTaken(t, s.id)).toBe(1);
+  });
 });
