@@ -2,8 +2,8 @@
  * Calls that arrive while others are in progress, run together. A call that finds fewer than
  * `concurrency` runs in progress runs at once on its own (`one`); calls that arrive while all are
  * busy wait, and the next run takes up to `max` of them in arrival order (`many`, which answers
- * each in the order given). If a run of many fails, each of its calls runs again on its own, so
- * every caller gets the answer it would have got alone.
+ * each in the order given). If the database refuses a run of many, each of its calls runs again on
+ * its own, so every caller gets the answer it would have got alone.
  */
 export function coalesce<A, R>(
   one: (arg: A) => Promise<R>,
@@ -23,8 +23,11 @@ export function coalesce<A, R>(
     let answers: R[];
     try {
       answers = await many(batch.map((w) => w.arg));
-    } catch {
-      for (const w of batch) await alone(w);
+    } catch (err) {
+      // Refused by the database: each call alone. Any other failure (the connection lost, perhaps
+      // after a commit) is every call's answer, as it would have been alone: never run twice.
+      if (refusedByDatabase(err)) for (const w of batch) await alone(w);
+      else for (const w of batch) w.reject(err);
       return;
     }
     batch.forEach((w, i) => w.resolve(answers[i]!));
@@ -47,4 +50,10 @@ export function coalesce<A, R>(
       waiting.push({ arg, resolve, reject });
       pump();
     });
+}
+
+/** An error the database answered with (an SQLSTATE), as opposed to a lost connection or a timeout. */
+export function refusedByDatabase(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }

@@ -128,6 +128,7 @@ const PEOPLE_FOR_BOOKINGS = `
     from k cross join lateral (values (k.by_person), (k.by_account)) as r(key)
     where r.key is not null
       and not exists (select 1 from appointment a where a.person_id = k.person_id and a.idempotency_key = k.idem)
+    order by r.key -- counters locked in one order, so two batches never wait for each other in a circle
     on conflict (key, window_start) do update set count = rate_counter.count + 1
     returning key, count
   )

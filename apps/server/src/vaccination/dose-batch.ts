@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import { withTransaction, type Database, type Db, type Tx } from '../db/database.ts';
+import { refusedByDatabase } from '../db/coalesce.ts';
+import { midnightAfter } from '../registration/calendar.ts';
 import { recordDose, type DoseWrite } from './repository.ts';
 
 /** What the database gave a dose it stored. */
@@ -18,15 +20,6 @@ export interface ReviewWrite {
   clientId: string | null;
   facilityId: number;
   recordedBy: number | null;
-}
-
-/** Midnight after `date` in time zone `tz`: the offset at that instant, found by formatting. */
-export function endOfDay(date: string, tz: string): Date {
-  const guess = new Date(`${date}T00:00:00Z`);
-  guess.setUTCDate(guess.getUTCDate() + 1);
-  const local = new Date(guess.toLocaleString('en-US', { timeZone: tz }));
-  const utc = new Date(guess.toLocaleString('en-US', { timeZone: 'UTC' }));
-  return new Date(guess.getTime() - (local.getTime() - utc.getTime()));
 }
 
 /** Open vials of these lots at these facilities, oldest first, locked until the transaction ends. */
@@ -109,7 +102,7 @@ async function planVials(trx: Tx, writes: readonly DoseWrite[], order: readonly 
       const until =
         w.openVialHours > 0
           ? new Date(at + w.openVialHours * 3_600_000)
-          : endOfDay(w.administeredOn, w.timeZone);
+          : midnightAfter(w.administeredOn, w.timeZone);
       vial = { id: -(opened.length + 1), left: w.dosesPerVial, until: until.getTime(), fresh: opened.length };
       list.push(vial);
       opened.push({
@@ -318,8 +311,8 @@ interface Pending {
  * with its own statement; doses that arrive while earlier ones are being written wait and are then
  * written together, in one transaction and one statement, so that a busy day's doses share their
  * commits and their triggers' work instead of paying for them one by one. Each caller gets its own
- * dose back, or its own refusal: when a batch is refused (one of its doses was stored meanwhile,
- * or a store ran out), its doses are written again one at a time.
+ * dose back, or its own refusal: when the database refuses a batch (one of its doses was stored
+ * meanwhile, or a store ran out), its doses are written again one at a time.
  */
 export function doseWriter(
   database: Pick<Database, 'pool' | 'kind'> & { db: Db },
@@ -344,9 +337,12 @@ export function doseWriter(
           ),
         )
       ).doses;
-    } catch {
-      // Each dose on its own: the ones that can be stored are, and each refusal reaches its own caller.
-      for (const p of batch) await one(p);
+    } catch (err) {
+      // Refused (a dose stored meanwhile, a store run out): each dose on its own, so the ones that
+      // can be stored are and each refusal reaches its own caller. Any other failure (the
+      // connection lost, perhaps after the commit) is every caller's answer: never written twice.
+      if (refusedByDatabase(err)) for (const p of batch) await one(p);
+      else for (const p of batch) p.reject(err);
       return;
     }
     batch.forEach((p, i) => p.resolve(written[i]!));
@@ -358,9 +354,10 @@ export function doseWriter(
 
   function pump() {
     while (writing < concurrency && waiting.length) {
-      // One dose per person in a batch, so two records of one person's dose are decided one after
-      // the other; and no lot at a facility in two writes at once, so that the second sees the vial
-      // the first opened instead of opening another, and never waits for the first's vial locks.
+      // One dose per person in a batch (a second record of the person's dose waits for the next
+      // write; one already in flight is refused by the unique index and handled one by one); and
+      // no lot at a facility in two writes at once, so that the second sees the vial the first
+      // opened instead of opening another, and never waits for the first's vial locks.
       const batch: Pending[] = [];
       const people = new Set<number>();
       const vials = new Set<string>();

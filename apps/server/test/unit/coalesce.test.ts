@@ -31,7 +31,7 @@ describe('calls run together while others are in progress', () => {
     expect(runs).toEqual(['one 1', 'many 2,3,4']);
   });
 
-  it('runs each call of a failed run alone, so only the call at fault fails', async () => {
+  it('runs each call of a run the database refused alone, so only the call at fault fails', async () => {
     const first = gate();
     const call = coalesce(
       async (n: number) => {
@@ -40,13 +40,39 @@ describe('calls run together while others are in progress', () => {
         return n;
       },
       async () => {
-        throw new Error('the run failed');
+        throw Object.assign(new Error('ON CONFLICT DO UPDATE command cannot affect row a second time'), {
+          code: '21000',
+        });
       },
       { concurrency: 1 },
     );
     const answers = [1, 2, 3, 4].map((n) => call(n).catch((err: Error) => err.message));
     first.open();
     expect(await Promise.all(answers)).toEqual([1, 2, 'three refused', 4]);
+  });
+
+  it('gives every call of a run that failed otherwise (a lost connection) that failure, and runs none again', async () => {
+    const first = gate();
+    let alone = 0;
+    const call = coalesce(
+      async (n: number) => {
+        alone++;
+        if (n === 1) await first.opened;
+        return n;
+      },
+      async () => {
+        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      },
+      { concurrency: 1 },
+    );
+    const answers = [1, 2, 3].map((n) => call(n).catch((err: Error) => err.message));
+    first.open();
+    expect(await Promise.all(answers)).toEqual([
+      1,
+      'Connection terminated unexpectedly',
+      'Connection terminated unexpectedly',
+    ]);
+    expect(alone).toBe(1);
   });
 
   it('takes at most `max` calls in one run', async () => {
