@@ -1,42 +1,47 @@
-// Making a formatter costs far more than using one (it loads the zone's rules): one per time zone.
+// Making a formatter costs far more than using one (it loads the zone's rules): one per zone and use.
 const formats = new Map<string, Intl.DateTimeFormat>();
+
+/** A formatter for `timeZone`, made once per zone and `use` (which names the options). */
+export function formatIn(
+  timeZone: string,
+  use: string,
+  options: Omit<Intl.DateTimeFormatOptions, 'timeZone'> & { locale: string },
+): Intl.DateTimeFormat {
+  const key = `${use} ${timeZone}`;
+  let format = formats.get(key);
+  if (!format) {
+    const { locale, ...rest } = options;
+    format = new Intl.DateTimeFormat(locale, { ...rest, timeZone });
+    formats.set(key, format);
+  }
+  return format;
+}
 
 /**
  * Today's date in the programme's time zone: ages, opening dates and intervals are counted in the
  * country's calendar, not in UTC (in Dhaka, UTC is still "yesterday" until six in the morning).
  */
 export function todayIn(timeZone: string, now: Date = new Date()): string {
-  let format = formats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-    });
-    formats.set(timeZone, format);
-  }
-  return format.format(now);
+  return formatIn(timeZone, 'date', {
+    locale: 'en-CA',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
 }
-
-const clocks = new Map<string, Intl.DateTimeFormat>();
 
 /** How far `timeZone`'s wall clock is ahead of UTC at `instant`, in milliseconds. */
 function offsetAt(timeZone: string, instant: number): number {
-  let format = clocks.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    clocks.set(timeZone, format);
-  }
+  const format = formatIn(timeZone, 'wall clock', {
+    locale: 'en-US',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
   const part = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, Number(p.value)]));
   const wall = Date.UTC(part.year!, part.month! - 1, part.day, part.hour, part.minute, part.second);
   return wall - Math.floor(instant / 1000) * 1000;

@@ -84,8 +84,8 @@ interface SessionContext {
 const PRODUCTS_TTL_MS = 5_000;
 const SESSION_TTL_MS = 1_000;
 
-/** What a booking reads of the person (`p`, with their group `g`); $2 is the request's idempotency key. */
-const BOOKING_PERSON = `
+/** The person as the booking rules need them (`p`, with their group `g`): a `PersonContext`. */
+const PERSON_CONTEXT = `
   p.id, p.citizen_account_id, p.registration_number, p.name_en, p.name_bn, p.locale, p.phone_enc,
   p.date_of_birth, p.removed_at, p.priority_status, p.verification_status, p.area_id,
   g.opens_on, g.name_en as group_name_en,
@@ -94,7 +94,10 @@ const BOOKING_PERSON = `
             from dose d where d.person_id = p.id and d.voided_at is null), '[]') as doses,
   coalesce((select json_agg(json_build_object('id', a.id, 'doseNumber', a.dose_number,
                                               'sessionId', a.session_id))
-            from appointment a where a.person_id = p.id and a.status = 'booked'), '[]') as active,
+            from appointment a where a.person_id = p.id and a.status = 'booked'), '[]') as active`;
+
+/** What a booking reads of the person; $2 is the request's idempotency key. */
+const BOOKING_PERSON = `${PERSON_CONTEXT},
   (select a.id from appointment a where a.person_id = p.id and a.idempotency_key = $2::text) as replay_id`;
 
 /** The person, a replayed key, and the attempt counted against the daily limits: one round trip. */
@@ -214,15 +217,7 @@ export function bookingService(deps: {
 
   async function personContext(q: Queryable, personId: number): Promise<PersonContext | undefined> {
     const { rows } = await sql<PersonContext>`
-      select p.id, p.citizen_account_id, p.registration_number, p.name_en, p.name_bn, p.locale, p.phone_enc,
-             p.date_of_birth, p.removed_at, p.priority_status, p.verification_status, p.area_id,
-             g.opens_on, g.name_en as group_name_en,
-             coalesce((select json_agg(json_build_object('doseNumber', d.dose_number, 'productId', d.product_id,
-                                                         'date', d.administered_on) order by d.dose_number)
-                       from dose d where d.person_id = p.id and d.voided_at is null), '[]') as doses,
-             coalesce((select json_agg(json_build_object('id', a.id, 'doseNumber', a.dose_number,
-                                                         'sessionId', a.session_id))
-                       from appointment a where a.person_id = p.id and a.status = 'booked'), '[]') as active
+      select ${sql.raw(PERSON_CONTEXT)}
       from person p
       join priority_group g on g.id = p.priority_group_id
       where p.id = ${personId}`.execute(q);

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { nextDose, type DoseProduct, type DoseReceived } from '@dosewise/domain';
 import type { Queryable } from '../db/database.ts';
+import { formatIn } from '../registration/calendar.ts';
 import type { WaitingReason } from '../db/schema.ts';
 import type { IdentifierVault } from '../privacy/identifiers.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
@@ -152,18 +153,12 @@ export const hhmm = (t: string) => t.slice(0, 5);
 export const nameFor = (p: { name_en: string; name_bn: string | null; locale: 'en' | 'bn' }) =>
   p.locale === 'bn' && p.name_bn ? p.name_bn : p.name_en;
 
-const clocks = new Map<string, Intl.DateTimeFormat>();
-/** The time of day 'HH:MM' in the programme's time zone (one formatter per zone: making one is costly). */
+/** The time of day 'HH:MM' in the programme's time zone. */
 export function clockIn(timeZone: string, now: Date = new Date()): string {
-  let format = clocks.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    clocks.set(timeZone, format);
-  }
-  return format.format(now);
+  return formatIn(timeZone, 'clock', {
+    locale: 'en-GB',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(now);
 }
