@@ -4,17 +4,29 @@
  * busy wait, and the next run takes up to `max` of them in arrival order (`many`, which answers
  * each in the order given). If the database refuses a run of many, each of its calls runs again on
  * its own, so every caller gets the answer it would have got alone.
+ *
+ * `apart` names what two calls of one run must not share (they wait for a later run), and
+ * `exclusive` what no two runs in progress may share (a call waits until the run holding it ends).
  */
 export function coalesce<A, R>(
   one: (arg: A) => Promise<R>,
   many: (args: A[]) => Promise<R[]>,
-  opts: { concurrency?: number; max?: number } = {},
+  opts: {
+    concurrency?: number;
+    max?: number;
+    apart?: (arg: A) => readonly (string | number)[];
+    exclusive?: (arg: A) => readonly string[];
+  } = {},
 ): (arg: A) => Promise<R> {
   const concurrency = opts.concurrency ?? 2;
   const max = opts.max ?? 64;
+  const apart = opts.apart ?? (() => []);
+  const exclusive = opts.exclusive ?? (() => []);
   type Waiting = { arg: A; resolve: (r: R) => void; reject: (err: unknown) => void };
   let waiting: Waiting[] = [];
   let running = 0;
+  /** What runs in progress hold (`exclusive`). */
+  const held = new Set<string>();
 
   const alone = (w: Waiting) => one(w.arg).then(w.resolve, w.reject);
 
@@ -35,11 +47,26 @@ export function coalesce<A, R>(
 
   function pump() {
     while (running < concurrency && waiting.length) {
-      const batch = waiting.slice(0, max);
-      waiting = waiting.slice(max);
+      const batch: Waiting[] = [];
+      const later: Waiting[] = [];
+      const taken = new Set<string | number>();
+      const holds = new Set<string>();
+      for (const w of waiting) {
+        const own = apart(w.arg);
+        const shared = exclusive(w.arg);
+        if (batch.length < max && !own.some((k) => taken.has(k)) && !shared.some((k) => held.has(k))) {
+          batch.push(w);
+          for (const k of own) taken.add(k);
+          for (const k of shared) holds.add(k);
+        } else later.push(w);
+      }
+      if (!batch.length) return;
+      waiting = later;
       running++;
+      for (const k of holds) held.add(k);
       void run(batch).finally(() => {
         running--;
+        for (const k of holds) held.delete(k);
         pump();
       });
     }

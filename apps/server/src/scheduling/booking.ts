@@ -117,9 +117,9 @@ const PERSON_FOR_BOOKING = `
   where p.id = $1::bigint`;
 
 /**
- * The same for many bookings at once, `n` each one's place (from 1) in the lists. Two bookings of
- * one batch that count against the same limit make the statement fail (a counter row is updated
- * once per statement); the caller then reads them one by one.
+ * The same for many bookings at once, `n` each one's place (from 1) in the lists. A counter row is
+ * updated once per statement, so two bookings that count against the same limit are never in one
+ * batch.
  */
 const PEOPLE_FOR_BOOKINGS = `
   with k as (
@@ -262,6 +262,7 @@ export function bookingService(deps: {
       const byPlace = new Map(rows.map(({ n, ...row }) => [Number(n), row]));
       return rs.map((_, i) => byPlace.get(i + 1));
     },
+    { apart: (r) => r.keys },
   );
 
   function personForBooking(booker: Booker, personId: number, key: string | null) {

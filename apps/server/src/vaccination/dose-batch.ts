@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { withTransaction, type Database, type Db, type Tx } from '../db/database.ts';
-import { refusedByDatabase } from '../db/coalesce.ts';
+import { coalesce } from '../db/coalesce.ts';
 import { midnightAfter } from '../registration/calendar.ts';
 import { recordDose, type DoseWrite } from './repository.ts';
 
@@ -300,96 +300,29 @@ export async function writeDoses(
   return { doses: writes.map((w) => stored.get(`${w.personId}:${w.doseNumber}`)!), reviews: reviewIds };
 }
 
-interface Pending {
-  write: DoseWrite;
-  resolve: (written: WrittenDose) => void;
-  reject: (err: unknown) => void;
-}
-
 /**
- * Group commit for doses recorded on-line. A dose that finds the database idle is written at once
- * with its own statement; doses that arrive while earlier ones are being written wait and are then
+ * Group commit for doses recorded on-line (`coalesce`). A dose that finds fewer than two writes in
+ * progress is written at once with its own statement; doses that arrive while two are are then
  * written together, in one transaction and one statement, so that a busy day's doses share their
  * commits and their triggers' work instead of paying for them one by one. Each caller gets its own
  * dose back, or its own refusal: when the database refuses a batch (one of its doses was stored
  * meanwhile, or a store ran out), its doses are written again one at a time.
+ *
+ * One dose per person in a batch (a second record of the person's dose waits for the next write;
+ * one already in flight is refused by the unique index and handled one by one); and no lot at a
+ * facility in two writes at once, so that the second sees the vial the first opened instead of
+ * opening another, and never waits for the first's vial locks.
  */
-export function doseWriter(
-  database: Pick<Database, 'pool' | 'kind'> & { db: Db },
-  opts: { maxBatch?: number; concurrency?: number } = {},
-) {
-  const maxBatch = opts.maxBatch ?? 64;
-  const concurrency = opts.concurrency ?? 2;
-  let waiting: Pending[] = [];
-  let writing = 0;
-
-  const one = (p: Pending) => recordDose(database, p.write).then(p.resolve, p.reject);
-
-  async function flush(batch: Pending[]) {
-    if (batch.length === 1) return one(batch[0]!);
-    let written: WrittenDose[];
-    try {
-      written = (
-        await withTransaction(database.db, (trx) =>
-          writeDoses(
-            trx,
-            batch.map((p) => p.write),
-          ),
-        )
-      ).doses;
-    } catch (err) {
-      // Refused (a dose stored meanwhile, a store run out): each dose on its own, so the ones that
-      // can be stored are and each refusal reaches its own caller. Any other failure (the
-      // connection lost, perhaps after the commit) is every caller's answer: never written twice.
-      if (refusedByDatabase(err)) for (const p of batch) await one(p);
-      else for (const p of batch) p.reject(err);
-      return;
-    }
-    batch.forEach((p, i) => p.resolve(written[i]!));
-  }
-
-  /** Vials being drawn from by a write in progress, as `facility:lot`. */
-  const drawing = new Set<string>();
-  const vialsOf = (w: DoseWrite) => (w.draw ? `${w.facilityId}:${w.lotId}` : null);
-
-  function pump() {
-    while (writing < concurrency && waiting.length) {
-      // One dose per person in a batch (a second record of the person's dose waits for the next
-      // write; one already in flight is refused by the unique index and handled one by one); and
-      // no lot at a facility in two writes at once, so that the second sees the vial the first
-      // opened instead of opening another, and never waits for the first's vial locks.
-      const batch: Pending[] = [];
-      const people = new Set<number>();
-      const vials = new Set<string>();
-      const later: Pending[] = [];
-      for (const p of waiting) {
-        const v = vialsOf(p.write);
-        if (batch.length < maxBatch && !people.has(p.write.personId) && (v === null || !drawing.has(v))) {
-          batch.push(p);
-          people.add(p.write.personId);
-          if (v) vials.add(v);
-        } else later.push(p);
-      }
-      if (!batch.length) return;
-      waiting = later;
-      writing++;
-      for (const v of vials) drawing.add(v);
-      void flush(batch).finally(() => {
-        writing--;
-        for (const v of vials) drawing.delete(v);
-        pump();
-      });
-    }
-  }
-
-  return {
-    write(w: DoseWrite): Promise<WrittenDose> {
-      return new Promise((resolve, reject) => {
-        waiting.push({ write: w, resolve, reject });
-        pump();
-      });
+export function doseWriter(database: Pick<Database, 'pool' | 'kind'> & { db: Db }) {
+  const write = coalesce(
+    (w: DoseWrite): Promise<WrittenDose> => recordDose(database, w),
+    async (ws: DoseWrite[]) => (await withTransaction(database.db, (trx) => writeDoses(trx, ws))).doses,
+    {
+      apart: (w) => [w.personId],
+      exclusive: (w) => (w.draw ? [`${w.facilityId}:${w.lotId}`] : []),
     },
-  };
+  );
+  return { write };
 }
 
 export type DoseWriter = ReturnType<typeof doseWriter>;

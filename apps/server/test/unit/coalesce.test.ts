@@ -95,4 +95,36 @@ describe('calls run together while others are in progress', () => {
     expect(await answers).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(sizes).toEqual([1, 3, 3, 1]);
   });
+
+  it('keeps calls that share an `apart` key in separate runs, and an `exclusive` key in one run at a time', async () => {
+    const gates = new Map<number, ReturnType<typeof gate>>();
+    const runs: number[][] = [];
+    const hold = async (ns: number[]) => {
+      runs.push(ns);
+      const g = gate();
+      gates.set(runs.length, g);
+      await g.opened;
+      return ns;
+    };
+    const call = coalesce((n: number) => hold([n]).then(([x]) => x!), hold, {
+      concurrency: 2,
+      // Even numbers never share a run; 10 and 11 hold the same vial.
+      apart: (n) => (n % 2 === 0 ? ['even'] : []),
+      exclusive: (n) => (n >= 10 ? ['vial'] : []),
+    });
+    const answers = Promise.all([10, 1, 11, 2, 3, 4].map((n) => call(n)));
+    await new Promise((r) => setTimeout(r, 0));
+    // 10 and 1 start alone; the others wait until one of them ends.
+    expect(runs).toEqual([[10], [1]]);
+    gates.get(2)!.open();
+    await new Promise((r) => setTimeout(r, 0));
+    // 11 waits for the vial that 10 holds; of 2 and 4 only the first joins.
+    expect(runs[2]).toEqual([2, 3]);
+    gates.get(1)!.open();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(runs[3]).toEqual([11, 4]);
+    gates.get(3)!.open();
+    gates.get(4)!.open();
+    expect(await answers).toEqual([10, 1, 11, 2, 3, 4]);
+  });
 });
