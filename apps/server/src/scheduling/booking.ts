@@ -183,6 +183,74 @@ const TAKE_SEAT = `
          appt.id, appt.created_at, seat.id as slot_id, seat.starts_at, seat.ends_at
   from (select 1) as one left join appt on true left join seat on true`;
 
+/**
+ * The same for many bookings at once (`n` each one's place, from 1, in the lists; one booking per
+ * person). The open sessions' slots with room are locked in key order, so two batches never wait
+ * for each other in a circle. Bookings for a chosen slot take its seats first, in their order; the
+ * others take the seats left in their session, earliest slot first, as one after another would.
+ * A booking that found no seat writes nothing and is answered as the single statement answers.
+ */
+const TAKE_SEATS = `
+  with b as (
+    select * from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], $5::bigint[], $6::bigint[],
+                         $7::date[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::text[],
+                         $13::text[], $14::text[], $15::text[], $16::jsonb[])
+      with ordinality as b(session_id, slot_id, person_id, dose_number, facility_id, product_id, session_date,
+                           code, booked_via, account_id, staff_id, idem, recipient, template, locale, params, n)
+  ), state as (
+    select v.id, v.status from vaccination_session v where v.id in (select session_id from b)
+  ), slots as (
+    select sl.id, sl.session_id, sl.starts_at, sl.capacity - sl.booked as room
+    from session_slot sl
+    where sl.session_id in (select id from state where status = 'open') and sl.booked < sl.capacity
+    order by sl.id
+    for update
+  ), chosen as (
+    select c.n, c.slot_id as pick
+    from (select n, slot_id, session_id, row_number() over (partition by slot_id order by n) as r
+          from b where slot_id is not null) c
+    join slots s on s.id = c.slot_id and s.session_id = c.session_id and c.r <= s.room
+  ), rest as (
+    select s.id, s.session_id, s.starts_at,
+           least(s.room - (select count(*) from chosen c where c.pick = s.id),
+                 (select count(*) from b where b.session_id = s.session_id and b.slot_id is null))::int as room
+    from slots s
+  ), seats as (
+    select r.id, r.session_id, row_number() over (partition by r.session_id order by r.starts_at, r.id, k) as seat
+    from rest r cross join generate_series(1, r.room) as k
+  ), free as (
+    select f.n, s.id as pick
+    from (select n, session_id, row_number() over (partition by session_id order by n) as r
+          from b where slot_id is null) f
+    join seats s on s.session_id = f.session_id and s.seat = f.r
+  ), picked as (
+    select n, pick from chosen union all select n, pick from free
+  ), seat as (
+    update session_slot s set booked = s.booked + t.k
+    from (select pick, count(*)::int as k from picked group by pick) t
+    where s.id = t.pick and s.booked + t.k <= s.capacity
+    returning s.id, s.starts_at, s.ends_at
+  ), appt as (
+    insert into appointment (person_id, dose_number, session_id, slot_id, facility_id, product_id, session_date,
+                             code, booked_via, booked_by_account, booked_by_staff, idempotency_key)
+    select b.person_id, b.dose_number, b.session_id, seat.id, b.facility_id, b.product_id, b.session_date,
+           b.code, b.booked_via, b.account_id, b.staff_id, b.idem
+    from picked p join b on b.n = p.n join seat on seat.id = p.pick
+    returning id, person_id, slot_id, created_at
+  ), unqueue as (
+    delete from waiting_entry w using appt a join b on b.person_id = a.person_id
+    where w.person_id = a.person_id and w.dose_number = b.dose_number
+  ), sms as (
+    insert into notification (recipient_enc, template, locale, params, person_id)
+    select b.recipient, b.template, b.locale,
+           b.params || jsonb_build_object('time', to_char(seat.starts_at, 'HH24:MI')), b.person_id
+    from appt a join b on b.person_id = a.person_id join seat on seat.id = a.slot_id
+    where b.recipient is not null
+  )
+  select b.n, (select state.status from state where state.id = b.session_id) as status,
+         a.id, a.created_at, seat.id as slot_id, seat.starts_at, seat.ends_at
+  from b left join appt a on a.person_id = b.person_id left join seat on seat.id = a.slot_id`;
+
 const slipCode = () => String(randomInt(0, 10_000)).padStart(4, '0');
 
 function constraintOf(err: unknown): string | undefined {
@@ -586,6 +654,34 @@ export function bookingService(deps: {
     return row && toDto(row);
   }
 
+  type SeatRow = {
+    status: 'open' | 'closed' | 'cancelled' | null;
+    id: number | null;
+    created_at: Date | null;
+    slot_id: number | null;
+    starts_at: string | null;
+    ends_at: string | null;
+  };
+  /** TAKE_SEAT's parameters, in order. */
+  type SeatWrite = { personId: number; values: unknown[] };
+  // Seats asked for while two are being taken are taken together, in one statement and one commit.
+  const writeSeat = coalesce(
+    async (w: SeatWrite) =>
+      (await hotQuery<SeatRow>(deps.database, 'booking_take_seat', TAKE_SEAT, w.values))[0]!,
+    async (ws: SeatWrite[]) => {
+      const columns = ws[0]!.values.map((_, i) => ws.map((w) => w.values[i]));
+      const rows = await hotQuery<SeatRow & { n: string | number }>(
+        deps.database,
+        'booking_take_seats',
+        TAKE_SEATS,
+        columns,
+      );
+      const byPlace = new Map(rows.map(({ n, ...row }) => [Number(n), row]));
+      return ws.map((_, i) => byPlace.get(i + 1)!);
+    },
+    { apart: (w) => [w.personId] },
+  );
+
   /**
    * One statement: take the earliest seat with room in the session (or in the chosen slot) while
    * the session is open, write the appointment, leave the waiting queue, queue the SMS. All of it
@@ -627,32 +723,27 @@ export function bookingService(deps: {
       : null;
     const accountId = w.booker.kind === 'citizen' ? w.booker.accountId : null;
     const staffId = w.booker.kind === 'staff' ? w.booker.principal.userId : null;
-    const rows = await hotQuery<{
-      status: 'open' | 'closed' | 'cancelled' | null;
-      id: number | null;
-      created_at: Date | null;
-      slot_id: number | null;
-      starts_at: string | null;
-      ends_at: string | null;
-    }>(deps.database, 'booking_take_seat', TAKE_SEAT, [
-      session.id,
-      w.slotId ?? null,
-      person.id,
-      w.doseNumber,
-      session.facility_id,
-      session.product_id,
-      session.session_date,
-      w.code,
-      w.booker.kind,
-      accountId,
-      staffId,
-      w.key,
-      sms?.recipient_enc ?? null,
-      sms?.template ?? null,
-      sms?.locale ?? null,
-      sms?.params ?? null,
-    ]);
-    return rows[0]!;
+    return writeSeat({
+      personId: person.id,
+      values: [
+        session.id,
+        w.slotId ?? null,
+        person.id,
+        w.doseNumber,
+        session.facility_id,
+        session.product_id,
+        session.session_date,
+        w.code,
+        w.booker.kind,
+        accountId,
+        staffId,
+        w.key,
+        sms?.recipient_enc ?? null,
+        sms?.template ?? null,
+        sms?.locale ?? null,
+        sms?.params ?? null,
+      ],
+    });
   }
 
   async function bookOnce(

@@ -71,6 +71,73 @@ describe('booking under concurrency', () => {
     expect(left[0]!.n).toBe(400);
   });
 
+  it('seats taken at once go to the earliest slots, and a chosen slot keeps its seats for those who chose it', async () => {
+    const facilityId = await facilityOfUser(t.database.db, 'manager');
+    const session = await createSession(t, {
+      facilityId,
+      productId: await productId(t, 'COMIRNATY'),
+      capacity: 40,
+      slotMinutes: 120,
+    });
+    const slotIds = session.slots.map((s) => s.id);
+    expect(slotIds).toHaveLength(4);
+    const perSlot = async () => {
+      const { rows } = await sql<{ id: number; booked: number; n: number }>`
+        select s.id, s.booked,
+               (select count(*)::int from appointment a where a.slot_id = s.id and a.status = 'booked') as n
+        from session_slot s where s.session_id = ${session.id} order by s.starts_at`.execute(t.database.db);
+      for (const r of rows) expect(r.booked, `slot ${r.id}`).toBe(r.n);
+      return rows.map((r) => r.booked);
+    };
+
+    // 20 people at once, none choosing a time: the first two slots fill, the others stay empty.
+    const first = people.slice(300, 320);
+    const answers = await Promise.all(
+      first.map((p) => book(t, p.token, { personId: p.personId, sessionId: session.id })),
+    );
+    for (const a of answers) expect(a.statusCode, a.body).toBe(201);
+    expect(await perSlot()).toEqual([10, 10, 0, 0]);
+    for (const a of answers) expect(slotIds.slice(0, 2)).toContain(a.json<AppointmentT>().slotId);
+    // On the server, seats asked for while others were being taken were taken together (one
+    // transaction, one time); the embedded database has one connection, and its requests take turns.
+    const { rows: times } = await sql<{ n: number }>`
+      select count(distinct created_at)::int as n from appointment where session_id = ${session.id}`.execute(
+      t.database.db,
+    );
+    if (t.database.kind === 'postgres') expect(times[0]!.n).toBeLessThan(20);
+
+    // 15 choose the last slot while 15 take the earliest seat: those who chose hold only that slot.
+    const choosing = people.slice(320, 335);
+    const taking = people.slice(335, 350);
+    const second = await Promise.all([
+      ...choosing.map((p) =>
+        book(t, p.token, { personId: p.personId, sessionId: session.id, slotId: slotIds[3]! }),
+      ),
+      ...taking.map((p) => book(t, p.token, { personId: p.personId, sessionId: session.id })),
+    ]);
+    expect(await perSlot()).toEqual([10, 10, 10, 10]);
+    const won = second.filter((a) => a.statusCode === 201);
+    expect(won).toHaveLength(20);
+    for (const [i, a] of second.entries()) {
+      if (a.statusCode === 201) {
+        const appointment = a.json<AppointmentT>();
+        if (i < choosing.length) expect(appointment.slotId).toBe(slotIds[3]);
+        else expect(slotIds.slice(2)).toContain(appointment.slotId);
+      } else {
+        expect(a.statusCode, a.body).toBe(409);
+        expect(['slot_full', 'session_full']).toContain(a.json<{ error: { code: string } }>().error.code);
+      }
+    }
+    const { rows: held } = await sql<{ person_id: number; slot_id: number }>`
+      select person_id, slot_id from appointment where session_id = ${session.id} and status = 'booked'`.execute(
+      t.database.db,
+    );
+    const winners = [...first, ...choosing, ...taking].filter(
+      (p) => first.includes(p) || second[[...choosing, ...taking].indexOf(p)]!.statusCode === 201,
+    );
+    expect(held.map((h) => h.person_id).sort()).toEqual(winners.map((p) => p.personId).sort());
+  });
+
   it('the same person pressing "book" 30 times at once, with one key, gets one appointment', async () => {
     const facilityId = await facilityOfUser(t.database.db, 'manager');
     const session = await createSession(t, {
