@@ -79,8 +79,13 @@ export function coalesce<A, R>(
     });
 }
 
-/** An error the database answered with (an SQLSTATE), as opposed to a lost connection or a timeout. */
+/**
+ * The database refused the statement for what it found in the data: a row changed twice by one
+ * statement (21), a data exception (22), an integrity constraint (23), a deadlock or serialization failure (40), a lock not available (55),
+ * or a trigger's own refusal (P0). Not a lost connection or a timeout, and not a fault of the
+ * statement itself (a syntax error, a missing column), which no retry one by one would mend.
+ */
 export function refusedByDatabase(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+  return typeof code === 'string' && /^(21|22|23|40|55|P0)[0-9A-Z]{3}$/.test(code);
 }

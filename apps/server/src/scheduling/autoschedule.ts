@@ -243,6 +243,10 @@ function scheduleRepository(db: Db) {
     async takeSeats(trx: Tx, wanted: Map<number, number>): Promise<Map<number, number>> {
       const ids = [...wanted.keys()];
       const counts = ids.map((id) => wanted.get(id)!);
+      // Locked in the order every writer of seats locks them (bookings taking seats meanwhile).
+      await sql`select id from session_slot where id = any(${ids}::bigint[]) order by starts_at, id for update`.execute(
+        trx,
+      );
       const { rows } = await sql<{ id: number }>`
         update session_slot s set booked = s.booked + v.n
         from unnest(${ids}::bigint[], ${counts}::int[]) as v(id, n), vaccination_session vs

@@ -185,12 +185,14 @@ const TAKE_SEAT = `
 
 /**
  * The same for many bookings at once (`n` each one's place, from 1, in the lists; one booking per
- * person). The open sessions' slots with room are locked in key order, so two batches never wait
- * for each other in a circle. Bookings for a chosen slot take its seats first, in their order; the
- * others take the seats left in their session, earliest slot first, as one after another would.
- * A booking that found no seat writes nothing and is answered as the single statement answers.
+ * person). The open sessions' slots with room are locked in the order every writer of seats locks
+ * them, `(starts_at, id)`, so that no two wait for each other in a circle. Bookings for a chosen
+ * slot take its seats first, in their order; then the others take the seats left in their
+ * session, earliest slot first: as if those who chose had come first, then the others one after
+ * another. A booking that found no seat writes nothing and is answered as the single statement
+ * answers. Appointments are written in person order (the unique indexes' waits, in one order).
  */
-const TAKE_SEATS = `
+export const TAKE_SEATS = `
   with b as (
     select * from unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::int[], $5::bigint[], $6::bigint[],
                          $7::date[], $8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::text[],
@@ -203,13 +205,13 @@ const TAKE_SEATS = `
     select sl.id, sl.session_id, sl.starts_at, sl.capacity - sl.booked as room
     from session_slot sl
     where sl.session_id in (select id from state where status = 'open') and sl.booked < sl.capacity
-    order by sl.id
+    order by sl.starts_at, sl.id
     for update
   ), chosen as (
-    select c.n, c.slot_id as pick
-    from (select n, slot_id, session_id, row_number() over (partition by slot_id order by n) as r
-          from b where slot_id is not null) c
-    join slots s on s.id = c.slot_id and s.session_id = c.session_id and c.r <= s.room
+    select c.n, c.pick
+    from (select b.n, s.id as pick, s.room, row_number() over (partition by s.id order by b.n) as r
+          from b join slots s on s.id = b.slot_id and s.session_id = b.session_id) c
+    where c.r <= c.room
   ), rest as (
     select s.id, s.session_id, s.starts_at,
            least(s.room - (select count(*) from chosen c where c.pick = s.id),
@@ -236,6 +238,7 @@ const TAKE_SEATS = `
     select b.person_id, b.dose_number, b.session_id, seat.id, b.facility_id, b.product_id, b.session_date,
            b.code, b.booked_via, b.account_id, b.staff_id, b.idem
     from picked p join b on b.n = p.n join seat on seat.id = p.pick
+    order by b.person_id
     returning id, person_id, slot_id, created_at
   ), unqueue as (
     delete from waiting_entry w using appt a join b on b.person_id = a.person_id
@@ -679,7 +682,9 @@ export function bookingService(deps: {
       const byPlace = new Map(rows.map(({ n, ...row }) => [Number(n), row]));
       return ws.map((_, i) => byPlace.get(i + 1)!);
     },
-    { apart: (w) => [w.personId] },
+    // One booking per person in a batch, and a person in one batch at a time: a second press
+    // waits for the first and is then told the appointment exists, without failing others.
+    { apart: (w) => [w.personId], exclusive: (w) => [String(w.personId)] },
   );
 
   /**
@@ -922,6 +927,10 @@ export function bookingService(deps: {
               'appointment_changed',
               'This appointment changed meanwhile; reload and try again.',
             );
+          // Both slots locked in the order every writer of seats locks them.
+          await sql`
+            select id from session_slot where id in (${slotId}, ${current.slot_id})
+            order by starts_at, id for update`.execute(trx);
           const seat = await sql<{ id: number; starts_at: string }>`
             update session_slot set booked = booked + 1
             where id = ${slotId} and session_id = ${session.id} and booked < capacity

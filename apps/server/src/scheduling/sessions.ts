@@ -647,6 +647,10 @@ export function sessionService(deps: {
     sessionId: number,
     facility: { nameEn: string; nameBn: string; date: string },
   ) {
+    // The slots locked in the order every writer of seats locks them (bookings taking seats meanwhile).
+    await sql`select id from session_slot where session_id = ${sessionId} order by starts_at, id for update`.execute(
+      trx,
+    );
     const cancelled = await trx
       .updateTable('appointment')
       .set({

@@ -4,7 +4,9 @@ import { testApp, TEST_SECRETS, type TestContext } from '../support/app.ts';
 import { bulkPeople, type BulkPerson } from '../support/bulk-people.ts';
 import { facilityOfUser } from '../support/citizen.ts';
 import { book, createSession, productId, seatsTaken } from '../support/sessions-api.ts';
-import type { AppointmentT } from '../../src/scheduling/schemas.ts';
+import type { AppointmentT, SessionT } from '../../src/scheduling/schemas.ts';
+import { hotQuery } from '../../src/db/database.ts';
+import { TAKE_SEATS } from '../../src/scheduling/booking.ts';
 
 /**
  * The slot rush: many more people than seats press "book" at the same moment. Exactly as many
@@ -136,6 +138,83 @@ describe('booking under concurrency', () => {
       (p) => first.includes(p) || second[[...choosing, ...taking].indexOf(p)]!.statusCode === 201,
     );
     expect(held.map((h) => h.person_id).sort()).toEqual(winners.map((p) => p.personId).sort());
+  });
+
+  it('a batch of bookings gives chosen slots to those who chose them, the earliest seats left to the others', async () => {
+    const facilityId = await facilityOfUser(t.database.db, 'manager');
+    const product = await productId(t, 'COMIRNATY');
+    // 09:00-17:00 in three slots of two seats; and a session closed for booking.
+    const open = await createSession(t, { facilityId, productId: product, capacity: 6, slotMinutes: 160 });
+    const closed = await createSession(t, { facilityId, productId: product, capacity: 6, startsAt: '13:00' });
+    await t.database.db
+      .updateTable('vaccination_session')
+      .set({ status: 'closed' })
+      .where('id', '=', closed.id)
+      .execute();
+    const [s1, s2, s3] = open.slots.map((s) => s.id);
+    const who = people.slice(540, 548);
+    const asks: [session: SessionT, slot: number | null][] = [
+      [open, s2!], // chose the second slot
+      [open, null],
+      [open, s2!],
+      [open, s2!], // the second slot is full by now
+      [open, null],
+      [open, null], // the first slot is full: the third
+      [closed, null],
+      [open, closed.slots[0]!.id], // a slot of another session
+    ];
+    const column = <T>(f: (a: (typeof asks)[number], i: number) => T) => asks.map(f);
+    const rows = await hotQuery<{ n: string; status: string; id: number | null; slot_id: number | null }>(
+      t.database,
+      'test_take_seats',
+      TAKE_SEATS,
+      [
+        column(([s]) => s.id),
+        column(([, slot]) => slot),
+        column((_, i) => who[i]!.personId),
+        column(() => 1),
+        column(([s]) => s.facility.id),
+        column(([s]) => s.product.id),
+        column(([s]) => s.date),
+        column(() => '1234'),
+        column(() => 'citizen'),
+        column(() => null),
+        column(() => null),
+        column(() => null),
+        column(() => null),
+        column(() => null),
+        column(() => null),
+        column(() => null),
+      ],
+    );
+    const answer = rows.sort((a, b) => Number(a.n) - Number(b.n)).map((r) => [r.status, r.slot_id]);
+    expect(answer).toEqual([
+      ['open', s2],
+      ['open', s1],
+      ['open', s2],
+      ['open', null],
+      ['open', s1],
+      ['open', s3],
+      ['closed', null],
+      ['open', null],
+    ]);
+    const { rows: slots } = await sql<{ booked: number; n: number }>`
+      select s.booked, (select count(*)::int from appointment a where a.slot_id = s.id and a.status = 'booked') as n
+      from session_slot s where s.session_id = ${open.id} order by s.starts_at`.execute(t.database.db);
+    expect(slots).toEqual([
+      { booked: 2, n: 2 },
+      { booked: 2, n: 2 },
+      { booked: 1, n: 1 },
+    ]);
+    // Those who got a seat left the waiting queue; the others are still in it.
+    const { rows: waiting } = await sql<{ person_id: number }>`
+      select person_id from waiting_entry where dose_number = 1
+        and person_id = any(${who.map((p) => p.personId)}::bigint[]) order by person_id`.execute(
+      t.database.db,
+    );
+    expect(waiting.map((w) => w.person_id)).toEqual(
+      [who[3]!, who[6]!, who[7]!].map((p) => p.personId).sort((a, b) => a - b),
+    );
   });
 
   it('the same person pressing "book" 30 times at once, with one key, gets one appointment', async () => {

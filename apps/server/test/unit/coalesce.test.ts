@@ -51,6 +51,26 @@ describe('calls run together while others are in progress', () => {
     expect(await Promise.all(answers)).toEqual([1, 2, 'three refused', 4]);
   });
 
+  it('runs none again when the statement itself is at fault (a syntax error), giving each call the error', async () => {
+    const first = gate();
+    let alone = 0;
+    const call = coalesce(
+      async (n: number) => {
+        alone++;
+        if (n === 1) await first.opened;
+        return n;
+      },
+      async () => {
+        throw Object.assign(new Error('column "x" does not exist'), { code: '42703' });
+      },
+      { concurrency: 1 },
+    );
+    const answers = [1, 2, 3].map((n) => call(n).catch((err: Error) => err.message));
+    first.open();
+    expect(await Promise.all(answers)).toEqual([1, 'column "x" does not exist', 'column "x" does not exist']);
+    expect(alone).toBe(1);
+  });
+
   it('gives every call of a run that failed otherwise (a lost connection) that failure, and runs none again', async () => {
     const first = gate();
     let alone = 0;
