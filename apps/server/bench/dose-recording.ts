@@ -217,11 +217,16 @@ export async function driveDoses(ctx: BenchContext, url = BENCH_URL): Promise<Me
   await run(performance.now() + 3_000, false);
   const warm = stored.size;
   const databaseName = new URL(url).pathname.slice(1);
+  // Certificates the server's job runner issues meanwhile (for these doses or earlier ones).
+  const certificates = async () =>
+    (await sql<{ n: number }>`select count(*)::int as n from certificate`.execute(db)).rows[0]!.n;
+  const certificatesBefore = await certificates();
   const cpuBefore = cpuSnapshot(ctx.serverPid, databaseName);
   const started = performance.now();
   await run(started + ctx.seconds * 1_000, true);
   const seconds = (performance.now() - started) / 1000;
   const cpu = cpuPerOp(cpuBefore, cpuSnapshot(ctx.serverPid, databaseName), latencies.length);
+  const certificatesIssued = (await certificates()) - certificatesBefore;
   client.close();
   if (next >= people.length) process.stderr.write('[bench] ran out of people before the time was up\n');
 
@@ -266,6 +271,7 @@ export async function driveDoses(ctx: BenchContext, url = BENCH_URL): Promise<Me
       sms_queued: truth.sms,
       next_dose_queued: truth.queued,
       vials_opened: truth.vials,
+      certificates_issued_per_s: Math.round((certificatesIssued / seconds) * 10) / 10,
       consistent:
         truth.doses === stored.size &&
         truth.entries === stored.size &&

@@ -253,6 +253,7 @@ export async function createServices(
         ...certificates.jobHandlers,
         ...reports.jobHandlers,
       },
+      batchHandlers: certificates.jobBatchHandlers,
       settings: { ...DEFAULT_JOB_RUNNER_SETTINGS, ...overrides },
       log,
     });

@@ -32,7 +32,12 @@ export type AuditRow = ReturnType<typeof auditRow>;
 
 /** Who did what: written in the same transaction as the change it records. */
 export async function recordAudit(db: Queryable, e: AuditEntry): Promise<void> {
-  await db.insertInto('audit_event').values(auditRow(e)).execute();
+  await recordAudits(db, [e]);
+}
+
+/** Several audit rows in one statement. */
+export async function recordAudits(db: Queryable, entries: AuditEntry[]): Promise<void> {
+  if (entries.length) await db.insertInto('audit_event').values(entries.map(auditRow)).execute();
 }
 
 export interface AuditQuery {

@@ -113,6 +113,11 @@ export function createCertificatesModule(deps: {
       ),
       [CERTIFICATE_REFRESH_JOB]: job((p) => certificates.refresh(Number(p.personId), p.reason)),
     } as Record<string, (payload: Record<string, unknown>) => Promise<void>>,
+    /** Certificates after doses, many people in one transaction; what a batch leaves runs alone. */
+    jobBatchHandlers: {
+      [CERTIFICATE_ISSUE_JOB]: (payloads: Record<string, unknown>[]) =>
+        certificates.issueAfterDoses(payloads.map((p) => Number(p.personId))),
+    } as Record<string, (payloads: Record<string, unknown>[]) => Promise<boolean[]>>,
     startWorkers(log: WorkerLog, overrides: { pollMs?: number } = {}): Worker[] {
       // Certificates are issued by the shared job runner; nothing polls on its own.
       void log;

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { Insertable } from 'kysely';
 import {
   dccRevocationHash,
   encodeDcc,
@@ -19,9 +20,9 @@ import {
 } from '@dosewise/certificates';
 import { authorize, type Principal } from '../access/policy.ts';
 import type { RequestContext } from '../access/service.ts';
-import { recordAudit, type AuditEntry } from '../audit/audit.ts';
+import { recordAudit, recordAudits, type AuditEntry } from '../audit/audit.ts';
 import { withTransaction, type Db, type Tx } from '../db/database.ts';
-import type { CertificateIssueReason, CertificateRevocationReason } from '../db/schema.ts';
+import type { CertificateIssueReason, CertificateRevocationReason, CertificateTable } from '../db/schema.ts';
 import { badRequest, conflict, forbidden, notFound } from '../http/errors.ts';
 import type { IdentifierVault } from '../privacy/identifiers.ts';
 import { personScopesSeenBy } from '../registration/service.ts';
@@ -74,13 +75,14 @@ export function certificateService(deps: {
   let trustCache: { at: number; generation: number; store: Promise<TrustStore> } | undefined;
   let revocationCache: { at: number; index: Promise<RevocationIndex> } | undefined;
 
+  const auditEntry = (actor: Actor, e: Omit<AuditEntry, 'actorKind' | 'actorId'>): AuditEntry => ({
+    ...e,
+    actorKind: actor.kind,
+    actorId: actor.kind === 'staff' ? actor.userId : null,
+    ...(actor.kind === 'staff' && actor.ctx ? { requestId: actor.ctx.requestId, ip: actor.ctx.ip } : {}),
+  });
   const audit = (trx: Tx, actor: Actor, e: Omit<AuditEntry, 'actorKind' | 'actorId'>) =>
-    recordAudit(trx, {
-      ...e,
-      actorKind: actor.kind,
-      actorId: actor.kind === 'staff' ? actor.userId : null,
-      ...(actor.kind === 'staff' && actor.ctx ? { requestId: actor.ctx.requestId, ip: actor.ctx.ip } : {}),
-    });
+    recordAudit(trx, auditEntry(actor, e));
 
   async function sign(record: VaccinationRecord, signing: SigningKeys, issuedAt: Date) {
     const iat = Math.floor(issuedAt.getTime() / 1000);
@@ -150,75 +152,70 @@ export function certificateService(deps: {
     return done;
   }
 
+  type Reconciling = { reason: CertificateIssueReason; actor: Actor; reissue?: boolean; cause?: string };
+  type Listed = Awaited<ReturnType<ReturnType<typeof certificateRepository>['listOf']>>[number];
+  /** What one person's certificates need, signed but not yet written. */
+  type Plan = {
+    revoke: { certificate: Listed; reason: CertificateRevocationReason }[];
+    issue: { row: Insertable<CertificateTable>; audit: Record<string, unknown> }[];
+  };
+
   /**
-   * Brings a person's certificates in line with the facts: every dose that stands has one
+   * What brings a person's certificates in line with the facts: every dose that stands has one
    * certificate in force that says what is true now. A certificate whose dose was voided is
    * revoked; one whose content changed (a corrected name or date of birth) is revoked and a new
-   * version issued; a dose without a certificate gets one. Running it again changes nothing, so
-   * a job that runs twice issues once. `reissue` replaces every certificate in force (staff).
+   * version issued; a dose without a certificate gets one. `reissue` replaces every certificate
+   * in force (staff). Signs the new certificates; writes nothing.
    */
-  async function reconcile(
-    personId: number,
-    opts: { reason: CertificateIssueReason; actor: Actor; reissue?: boolean; cause?: string },
-  ): Promise<{ issued: number[]; revoked: number[] }> {
-    const signing = await keys.signing();
-    const result = await withTransaction(db, async (trx) => {
-      const repo = certificateRepository(trx);
-      const person = await repo.lockPerson(personId);
-      if (!person) throw notFound('The person');
-      const doses = await repo.standingDoses(personId);
-      const certificates = await repo.list(personId);
-      const inForce = certificates.filter((c) => !c.revoked_at);
-      const issued: number[] = [];
-      const revoked: number[] = [];
-      const standingIds = new Set(doses.map((d) => d.id));
-
-      for (const c of inForce) {
-        if (
-          !standingIds.has(c.dose_id) &&
-          (await revokeRow(trx, opts.actor, c, 'dose_voided', opts.cause ?? null))
-        )
-          revoked.push(c.id);
+  async function planFor(
+    person: Parameters<typeof recordFor>[0] & { idEnc: string },
+    doses: Parameters<typeof recordFor>[1][],
+    certificates: Listed[],
+    opts: Reconciling,
+    signing: SigningKeys,
+  ): Promise<Plan> {
+    const inForce = certificates.filter((c) => !c.revoked_at);
+    const standingIds = new Set(doses.map((d) => d.id));
+    const plan: Plan = { revoke: [], issue: [] };
+    for (const c of inForce)
+      if (!standingIds.has(c.dose_id)) plan.revoke.push({ certificate: c, reason: 'dose_voided' });
+    let version = Math.max(0, ...certificates.map((c) => c.version)) + 1;
+    for (const dose of doses) {
+      const base = recordFor(person, dose, settings);
+      const details = printedDetails(person, dose, doses);
+      const hash = contentHash({ base, details });
+      const current = inForce.find((c) => c.dose_id === dose.id);
+      if (current && current.content_hash === hash && !opts.reissue) continue;
+      if (!current && !opts.reissue) {
+        // A certificate staff revoked stays revoked until staff re-issue it.
+        const last = certificates.find((c) => c.dose_id === dose.id);
+        if (last?.revoked_reason === 'revoked_by_staff') continue;
       }
-      let version = await repo.nextVersion(personId);
-      for (const dose of doses) {
-        const base = recordFor(person, dose, settings);
-        const details = printedDetails(person, dose, doses);
-        const hash = contentHash({ base, details });
-        const current = inForce.find((c) => c.dose_id === dose.id);
-        if (current && current.content_hash === hash && !opts.reissue) continue;
-        if (!current && !opts.reissue) {
-          // A certificate staff revoked stays revoked until staff re-issue it.
-          const last = certificates.find((c) => c.dose_id === dose.id);
-          if (last?.revoked_reason === 'revoked_by_staff') continue;
-        }
-        // A certificate in force that no longer says what is true is replaced: because the person
-        // was corrected (whichever job notices it first), or because the doses it lists changed.
-        let reason: CertificateIssueReason = opts.reason;
-        let revocation: CertificateRevocationReason = 'replaced';
-        if (opts.reissue) {
-          reason = 'reissued';
-          revocation = 'reissued';
-        } else if (current) {
-          const personChanged =
-            contentHash(personPart(stored(current))) !== contentHash(personPart({ record: base, details }));
-          reason = personChanged ? 'person_corrected' : 'dose_corrected';
-          revocation = personChanged ? 'person_corrected' : 'replaced';
-        }
-        if (current) {
-          await revokeRow(trx, opts.actor, current, revocation, opts.cause ?? null);
-          revoked.push(current.id);
-        }
-        const issuedAt = new Date();
-        const hcid = newHcid(settings.country);
-        const record: VaccinationRecord = {
-          ...base,
-          certificate: { id: hcid, issuer: settings.issuer, version, validFrom: issuedAt.toISOString() },
-        };
-        const signed = await sign(record, signing, issuedAt);
-        record.certificate.validUntil = signed.expiresAt.toISOString();
-        const id = await repo.insert({
-          person_id: personId,
+      // A certificate in force that no longer says what is true is replaced: because the person
+      // was corrected (whichever job notices it first), or because the doses it lists changed.
+      let reason: CertificateIssueReason = opts.reason;
+      let revocation: CertificateRevocationReason = 'replaced';
+      if (opts.reissue) {
+        reason = 'reissued';
+        revocation = 'reissued';
+      } else if (current) {
+        const personChanged =
+          contentHash(personPart(stored(current))) !== contentHash(personPart({ record: base, details }));
+        reason = personChanged ? 'person_corrected' : 'dose_corrected';
+        revocation = personChanged ? 'person_corrected' : 'replaced';
+      }
+      if (current) plan.revoke.push({ certificate: current, reason: revocation });
+      const issuedAt = new Date();
+      const hcid = newHcid(settings.country);
+      const record: VaccinationRecord = {
+        ...base,
+        certificate: { id: hcid, issuer: settings.issuer, version, validFrom: issuedAt.toISOString() },
+      };
+      const signed = await sign(record, signing, issuedAt);
+      record.certificate.validUntil = signed.expiresAt.toISOString();
+      plan.issue.push({
+        row: {
+          person_id: person.id,
           dose_id: dose.id,
           hcid,
           version,
@@ -239,28 +236,111 @@ export function certificateService(deps: {
           reason,
           issued_by: opts.actor.kind === 'staff' ? opts.actor.userId : null,
           replaces_id: current?.id ?? null,
-        });
-        await audit(trx, opts.actor, {
-          action: 'certificate.issued',
-          entityType: 'certificate',
-          entityId: id,
-          details: {
-            personId,
-            doseId: dose.id,
-            version,
-            status: details.status,
-            reason,
-            ...(current ? { replaces: current.id } : {}),
-          },
-        });
-        version++;
-        issued.push(id);
+        },
+        audit: {
+          personId: person.id,
+          doseId: dose.id,
+          version,
+          status: details.status,
+          reason,
+          ...(current ? { replaces: current.id } : {}),
+        },
+      });
+      version++;
+    }
+    return plan;
+  }
+
+  /**
+   * Brings the certificates of several people in line with the facts (`planFor`), in the caller's
+   * transaction: the people locked, their doses and certificates read, the revocations written,
+   * and every new certificate and its audit row in one statement each. A person who is not found,
+   * or whose certificate cannot be made, gets the error and nothing written; the others are done.
+   * Running it again changes nothing, so a job that runs twice issues once.
+   */
+  async function reconcileIn(
+    trx: Tx,
+    personIds: number[],
+    opts: Reconciling,
+    signing: SigningKeys,
+  ): Promise<Map<number, { issued: number[]; revoked: number[] } | Error>> {
+    const ids = [...new Set(personIds)];
+    const repo = certificateRepository(trx);
+    const people = await repo.lockPeople(ids);
+    const doses = await repo.standingDoses(ids);
+    const listed = await repo.listOf(ids);
+    const outcome = new Map<number, { issued: number[]; revoked: number[] } | Error>();
+    const plans = new Map<number, Plan>();
+    for (const id of ids) {
+      const person = people.get(id);
+      if (!person) {
+        outcome.set(id, notFound('The person'));
+        continue;
       }
-      return { issued, revoked };
+      try {
+        const certificates = listed.filter((c) => c.person_id === id);
+        plans.set(id, await planFor(person, doses.get(id) ?? [], certificates, opts, signing));
+      } catch (e) {
+        outcome.set(id, e instanceof Error ? e : new Error(String(e)));
+      }
+    }
+    for (const [id, plan] of plans) {
+      const revoked: number[] = [];
+      for (const r of plan.revoke)
+        if (await revokeRow(trx, opts.actor, r.certificate, r.reason, opts.cause ?? null))
+          revoked.push(r.certificate.id);
+      outcome.set(id, { issued: [], revoked });
+    }
+    const issuing = [...plans.values()].flatMap((p) => p.issue);
+    const issuedIds = await repo.insert(issuing.map((i) => i.row));
+    const audits: Omit<AuditEntry, 'actorKind' | 'actorId'>[] = [];
+    for (const i of issuing) {
+      const id = issuedIds.get(i.row.hcid)!;
+      (outcome.get(i.row.person_id) as { issued: number[] }).issued.push(id);
+      audits.push({
+        action: 'certificate.issued',
+        entityType: 'certificate',
+        entityId: id,
+        details: i.audit,
+      });
+    }
+    await recordAudits(
+      trx,
+      audits.map((e) => auditEntry(opts.actor, e)),
+    );
+    return outcome;
+  }
+
+  /** One person's certificates in line with the facts (`reconcileIn`), in a transaction of their own. */
+  async function reconcile(
+    personId: number,
+    opts: Reconciling,
+  ): Promise<{ issued: number[]; revoked: number[] }> {
+    const signing = await keys.signing();
+    const result = await withTransaction(db, async (trx) => {
+      const r = (await reconcileIn(trx, [personId], opts, signing)).get(personId)!;
+      if (r instanceof Error) throw r;
+      return r;
     });
     // Rebuilt from the committed revocations (a verification meanwhile may have cached the old list).
     if (result.revoked.length) revocationCache = undefined;
     return result;
+  }
+
+  /**
+   * Certificates after doses for many people at once, in one transaction; for each person, true
+   * when done. A person whose certificate could not be made here is left for `reconcile` alone,
+   * which says why.
+   */
+  async function issueAfterDoses(personIds: number[]): Promise<boolean[]> {
+    const signing = await keys.signing();
+    const outcome = await withTransaction(db, (trx) =>
+      reconcileIn(trx, personIds, { reason: 'dose', actor: { kind: 'system' } }, signing),
+    );
+    const done = personIds.map((id) => !(outcome.get(id) instanceof Error));
+    if ([...outcome.values()].some((r) => !(r instanceof Error) && r.revoked.length))
+      revocationCache = undefined;
+    return done;
   }
 
   type Row = NonNullable<Awaited<ReturnType<ReturnType<typeof certificateRepository>['one']>>>;
@@ -361,6 +441,7 @@ export function certificateService(deps: {
 
     /** Job `certificate.issue` (a dose was recorded) and `certificate.revoke` (a dose was corrected). */
     issueAfterDose: (personId: number) => reconcile(personId, { reason: 'dose', actor: { kind: 'system' } }),
+    issueAfterDoses,
     afterDoseCorrection: (personId: number, correctionId: unknown) =>
       reconcile(personId, {
         reason: 'dose_corrected',

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { backoffDelayMs, errorText, sqlAfter, sqlNow, type BackoffSettings, type Clock } from './backoff.ts';
 import { safeError, startPoller, type BatchControl, type Worker, type WorkerLog } from './poller.ts';
@@ -36,6 +37,14 @@ export interface JobContext {
 
 export type JobHandler = (payload: JobPayload, ctx: JobContext) => Promise<void>;
 
+/**
+ * Runs many jobs of one kind at once (their payloads in claim order) and says, for each, whether
+ * it is done. A job not done, or every job of a batch that threw, then runs alone through the
+ * kind's `JobHandler`, which answers for it (retry, failure). So a batch handler, like a handler,
+ * must be safe to run again for the same job.
+ */
+export type JobBatchHandler = (payloads: JobPayload[]) => Promise<boolean[]>;
+
 /** Thrown by a handler when running the job again cannot help: the job fails at once. */
 export class PermanentJobError extends Error {
   override name = 'PermanentJobError';
@@ -44,6 +53,8 @@ export class PermanentJobError extends Error {
 export interface JobRunnerOptions {
   db: Db;
   handlers: Record<string, JobHandler>;
+  /** Kinds whose claimed jobs are run together (each kind must also have a handler). */
+  batchHandlers?: Record<string, JobBatchHandler>;
   settings: JobRunnerSettings;
   log: WorkerLog;
   /** Tests only: a fake clock. By default every time comes from the database. */
@@ -69,36 +80,15 @@ export function startJobRunner(opts: JobRunnerOptions): Worker {
   const db = opts.db.$extendTables<JobTables>();
   const kinds = Object.keys(handlers);
 
+  /** The earliest due jobs, leased (`job_claim`, migrations/0016: the queue read in index order). */
   const claim = async (): Promise<ClaimedJob[]> => {
     if (kinds.length === 0) return [];
-    const now = sqlNow(clock);
-    return db
-      .with(
-        (cte) => cte('due').materialized(),
-        (q) =>
-          q
-            .selectFrom('job')
-            .select('id')
-            .where('status', 'in', ['queued', 'running'])
-            .where('run_at', '<=', now)
-            .where((eb) => eb.or([eb('status', '=', 'queued'), eb('locked_until', '<=', now)]))
-            .where('kind', 'in', kinds)
-            .orderBy('run_at')
-            .orderBy('id')
-            .limit(settings.batchSize)
-            .forUpdate()
-            .skipLocked(),
-      )
-      .updateTable('job')
-      .from('due')
-      .set((eb) => ({
-        status: 'running',
-        attempts: eb('job.attempts', '+', 1),
-        locked_until: sqlAfter(now, settings.leaseMs),
-      }))
-      .whereRef('job.id', '=', 'due.id')
-      .returning(['job.id', 'job.kind', 'job.payload', 'job.attempts'])
-      .execute();
+    const { rows } = await sql<ClaimedJob>`
+      select id, kind, payload, attempts
+      from job_claim(${kinds}::text[], ${settings.batchSize}::int, ${sqlNow(clock)}, ${settings.leaseMs}::float8)`.execute(
+      db,
+    );
+    return rows;
   };
 
   const run = async (job: ClaimedJob): Promise<void> => {
@@ -169,12 +159,62 @@ export function startJobRunner(opts: JobRunnerOptions): Worker {
     }
   };
 
-  const runBatch = async (control: BatchControl): Promise<number> => {
-    const jobs = await claim();
-    let done = 0;
+  /**
+   * The claimed jobs of kinds with a batch handler, run together per kind; those done are settled
+   * in one statement. Returns the jobs left to run alone.
+   */
+  const runTogether = async (jobs: ClaimedJob[]): Promise<ClaimedJob[]> => {
+    const alone: ClaimedJob[] = [];
+    const byKind = new Map<string, ClaimedJob[]>();
     for (const job of jobs) {
+      if (opts.batchHandlers?.[job.kind] && handlers[job.kind])
+        byKind.set(job.kind, [...(byKind.get(job.kind) ?? []), job]);
+      else alone.push(job);
+    }
+    for (const [kind, group] of byKind) {
+      if (group.length === 1) {
+        alone.push(group[0]!);
+        continue;
+      }
+      let answers: boolean[];
+      try {
+        answers = await opts.batchHandlers![kind]!(group.map((j) => j.payload));
+      } catch (err) {
+        log.warn(
+          { kind, jobs: group.length, err: { name: safeError(err).name } },
+          'job batch failed; one by one',
+        );
+        alone.push(...group);
+        continue;
+      }
+      const done = group.filter((_, i) => answers[i] === true);
+      alone.push(...group.filter((_, i) => answers[i] !== true));
+      if (done.length)
+        await db
+          .updateTable('job')
+          .set({ status: 'done', finished_at: sqlNow(clock), locked_until: null, last_error: null })
+          .where(
+            'id',
+            'in',
+            done.map((j) => j.id),
+          )
+          .where('status', '<>', 'done')
+          .execute();
+    }
+    return alone;
+  };
+
+  const runBatch = async (control: BatchControl): Promise<number> => {
+    const claimed = await claim();
+    if (control.stopping) {
+      await release(claimed);
+      return 0;
+    }
+    const jobs = opts.batchHandlers ? await runTogether(claimed) : claimed;
+    let done = claimed.length - jobs.length;
+    for (const [i, job] of jobs.entries()) {
       if (control.stopping) {
-        await release(jobs.slice(done));
+        await release(jobs.slice(i));
         break;
       }
       await run(job);

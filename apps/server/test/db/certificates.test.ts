@@ -17,6 +17,7 @@ import {
   type TrustList,
 } from '@dosewise/certificates';
 import { exportJWK } from 'jose';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateKeyError, certificateKeyStore } from '../../src/certificates/keys.ts';
 import { runVerifyCli } from '../../src/certificates/verify-cli.ts';
@@ -249,6 +250,58 @@ describe('certificates', () => {
       [2, 2],
       [1, 1],
     ]);
+  });
+
+  it('issues the certificates of many doses in one go, and leaves a dose it cannot certify to fail alone', async () => {
+    const db = t.database.db;
+    const more = await bulkPeople(db, { count: 5, secrets: TEST_SECRETS, batch: 62 });
+    for (const [i, p] of more.entries())
+      await db
+        .updateTable('person')
+        .set({ name_en: `${GIVEN[i]} Hossain`, name_bn: null })
+        .where('id', '=', p.personId)
+        .execute();
+    // A name with no Latin letters cannot make an EU DCC: that person's certificate cannot be made.
+    await db.updateTable('person').set({ name_en: NAME_BN }).where('id', '=', more[2]!.personId).execute();
+    const doses = [
+      await giveDose(more[0]!.personId, 1, '2026-05-02'),
+      await giveDose(more[1]!.personId, 1, '2026-05-02'),
+      await giveDose(more[2]!.personId, 1, '2026-05-02'),
+      await giveDose(more[3]!.personId, 1, '2026-05-02'),
+      await giveDose(more[3]!.personId, 2, '2026-06-02'),
+      await giveDose(more[4]!.personId, 1, '2026-05-02'),
+    ];
+    await t.drain();
+    for (const p of [more[0]!, more[1]!, more[4]!]) {
+      const list = await certificatesOf(p);
+      expect(list.map((c) => [c.version, c.doseNumber, c.status, c.revoked])).toEqual([
+        [1, 1, 'provisional', false],
+      ]);
+      for (const text of allTexts(list[0]!)) expect((await verifyOffline(text)).valid).toBe(true);
+    }
+    expect((await certificatesOf(more[3]!)).map((c) => [c.version, c.doseNumber, c.status])).toEqual([
+      [2, 2, 'complete'],
+      [1, 1, 'provisional'],
+    ]);
+    expect(await certificatesOf(more[2]!)).toEqual([]);
+    const jobs = await db
+      .selectFrom('job')
+      .select(['status', 'last_error', 'attempts'])
+      .where('kind', '=', 'certificate.issue')
+      .where(sql<boolean>`(payload ->> 'doseId')::bigint = any(${doses}::bigint[])`)
+      .orderBy('id')
+      .execute();
+    expect(jobs.map((j) => j.status)).toEqual(['done', 'done', 'failed', 'done', 'done', 'done']);
+    expect(jobs[2]!.last_error).toMatch(/Latin/);
+    // Issued together: one transaction, so one time on every audit row of the five certificates.
+    const audit = await db
+      .selectFrom('audit_event')
+      .select(['occurred_at', 'details'])
+      .where('action', '=', 'certificate.issued')
+      .where(sql<boolean>`(details ->> 'personId')::bigint = any(${more.map((p) => p.personId)}::bigint[])`)
+      .execute();
+    expect(audit).toHaveLength(5);
+    expect(new Set(audit.map((a) => new Date(a.occurred_at).getTime())).size).toBe(1);
   });
 
   it('is provisional, then complete, then booster', async () => {

@@ -134,6 +134,62 @@ describe('job queue', () => {
     expect(j.finished_at).toBeInstanceOf(Date);
   });
 
+  it('runs claimed jobs of a kind together, and those the batch could not do one by one', async () => {
+    const ids = [];
+    for (const personId of [1, 2, 3, 4]) ids.push((await enqueue('certificate.issue', { personId })).id);
+    const other = (await enqueue('registration.recheck', { personId: 9 })).id;
+    const batches: number[][] = [];
+    const single = recorder(() => {
+      throw new PermanentJobError('cannot be certified');
+    });
+    const runner = startJobRunner({
+      db: database.db,
+      handlers: { 'certificate.issue': single.handler, 'registration.recheck': recorder().handler },
+      batchHandlers: {
+        // Person 3 cannot be done in a batch: it runs alone, and its handler fails it for good.
+        'certificate.issue': async (payloads) => {
+          batches.push(payloads.map((p) => Number(p.personId)));
+          return payloads.map((p) => p.personId !== 3);
+        },
+      },
+      settings: SETTINGS,
+      log: recordingLog().log,
+    });
+    expect(await runner.drain()).toBe(5);
+    await runner.stop();
+    expect(batches).toEqual([[1, 2, 3, 4]]);
+    expect(single.calls.map((c) => c.payload)).toEqual([{ personId: 3 }]);
+    expect((await jobs()).map((j) => [j.id, j.status])).toEqual([
+      [ids[0], 'done'],
+      [ids[1], 'done'],
+      [ids[2], 'failed'],
+      [ids[3], 'done'],
+      [other, 'done'],
+    ]);
+  });
+
+  it('runs every job of a batch that failed one by one, each with its own outcome', async () => {
+    for (const personId of [1, 2, 3]) await enqueue('certificate.issue', { personId });
+    const single = recorder((n) => {
+      if (n === 2) throw new PermanentJobError('cannot be certified');
+    });
+    const runner = startJobRunner({
+      db: database.db,
+      handlers: { 'certificate.issue': single.handler },
+      batchHandlers: {
+        'certificate.issue': async () => {
+          throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+        },
+      },
+      settings: SETTINGS,
+      log: recordingLog().log,
+    });
+    expect(await runner.drain()).toBe(3);
+    await runner.stop();
+    expect(single.calls.map((c) => c.payload)).toEqual([{ personId: 1 }, { personId: 2 }, { personId: 3 }]);
+    expect((await jobs()).map((j) => j.status)).toEqual(['done', 'failed', 'done']);
+  });
+
   it('retries a failing handler with back-off and marks the job failed after the last attempt', async () => {
     const { clock, advance } = fakeClock();
     const { id } = await enqueue('registration.recheck', { personId: 7 });
