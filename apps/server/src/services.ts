@@ -13,7 +13,7 @@ import { DEFAULT_DELIVERY_SETTINGS } from './notifications/settings.ts';
 import { startNotificationWorker } from './notifications/worker.ts';
 import { DEFAULT_JOB_RUNNER_SETTINGS, startJobRunner } from './jobs/runner.ts';
 import { startPoller, type Worker, type WorkerLog } from './jobs/poller.ts';
-import { purgeExpired } from './jobs/housekeeping.ts';
+import { purgeExpired, vacuumQueues } from './jobs/housekeeping.ts';
 import { createRegistry, registrySettingsFromConfig, type RegistryAdapter } from './registry/index.ts';
 import { otpService } from './registration/otp.ts';
 import { registrationService } from './registration/service.ts';
@@ -272,6 +272,17 @@ export async function createServices(
       runBatch: () => purgeExpired(db),
       log,
     });
+    // The queues' dead rows, when the database server leaves them (autovacuum off). Not part of
+    // drain(): a pass is upkeep, not work anyone waits for.
+    const queueUpkeep = startPoller({
+      name: 'queue upkeep',
+      pollMs: overrides.pollMs ?? 60_000,
+      runBatch: async () => {
+        await vacuumQueues(db);
+        return 0;
+      },
+      log,
+    });
     const moduleWorkers = [
       housekeeping,
       ...stock.startWorkers(log, overrides),
@@ -293,6 +304,7 @@ export async function createServices(
           ...smsWorkers.map((w) => w.stop()),
           jobs.stop(),
           sessionUpkeep.stop(),
+          queueUpkeep.stop(),
           ...moduleWorkers.map((w) => w.stop()),
         ]);
         smsWorkers = [];

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Database } from '../../src/db/database.ts';
-import { HOUSEKEEPING, purgeExpired } from '../../src/jobs/housekeeping.ts';
+import { HOUSEKEEPING, purgeExpired, QUEUE_TABLES, vacuumQueues } from '../../src/jobs/housekeeping.ts';
 import { testDatabase } from '../support/db.ts';
 
 let database: Database;
@@ -39,5 +39,31 @@ describe('housekeeping', () => {
     expect(ids.rows.map((r) => r.id)).toEqual([recent]);
     const keys = await sql<{ key: string }>`select key from rate_counter where key like 'hk:%'`.execute(db);
     expect(keys.rows.map((r) => r.key)).toEqual(['hk:today']);
+  });
+});
+
+describe('queue upkeep', () => {
+  it('reclaims the dead rows of settled jobs when the database server does not', async () => {
+    const { db } = database;
+    await sql`insert into job (kind, payload, status) select 'upkeep.test', '{}', 'queued' from generate_series(1, 200)`.execute(
+      db,
+    );
+    await sql`update job set status = 'done' where kind = 'upkeep.test'`.execute(db);
+    const autovacuum = (await sql<{ on: string }>`select current_setting('autovacuum') as on`.execute(db))
+      .rows[0]!.on;
+    const vacuumed = await vacuumQueues(db);
+    if (autovacuum !== 'off') {
+      // The server's autovacuum keeps the queues; nothing to do here.
+      expect(vacuumed).toBe(0);
+      return;
+    }
+    expect(vacuumed).toBe(QUEUE_TABLES.length);
+    if (database.kind === 'postgres') {
+      const { rows } = await sql<{ dead: number; analyzed: Date | null }>`
+        select n_dead_tup::int as dead, last_analyze as analyzed from pg_stat_user_tables
+        where relname = 'job'`.execute(db);
+      expect(rows[0]!.dead).toBe(0);
+      expect(rows[0]!.analyzed).not.toBeNull();
+    }
   });
 });
