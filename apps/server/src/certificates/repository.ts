@@ -134,11 +134,15 @@ export function certificateRepository(db: Queryable) {
         .executeTakeFirst();
     },
 
-    /** New certificates, in one statement; their ids by `hcid`. */
+    /** New certificates, in one statement; their ids by `person_id:hcid`. */
     async insert(rows: Insertable<CertificateTable>[]): Promise<Map<string, number>> {
       if (rows.length === 0) return new Map();
-      const r = await db.insertInto('certificate').values(rows).returning(['id', 'hcid']).execute();
-      return new Map(r.map((x) => [x.hcid, x.id]));
+      const r = await db
+        .insertInto('certificate')
+        .values(rows)
+        .returning(['id', 'person_id', 'hcid'])
+        .execute();
+      return new Map(r.map((x) => [`${x.person_id}:${x.hcid}`, x.id]));
     },
 
     async revoke(row: Insertable<CertificateRevocationTable>): Promise<boolean> {

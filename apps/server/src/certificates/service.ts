@@ -265,6 +265,7 @@ export function certificateService(deps: {
     signing: SigningKeys,
   ): Promise<Map<number, { issued: number[]; revoked: number[] } | Error>> {
     const ids = [...new Set(personIds)];
+    if (ids.length === 0) return new Map();
     const repo = certificateRepository(trx);
     const people = await repo.lockPeople(ids);
     const doses = await repo.standingDoses(ids);
@@ -295,7 +296,7 @@ export function certificateService(deps: {
     const issuedIds = await repo.insert(issuing.map((i) => i.row));
     const audits: Omit<AuditEntry, 'actorKind' | 'actorId'>[] = [];
     for (const i of issuing) {
-      const id = issuedIds.get(i.row.hcid)!;
+      const id = issuedIds.get(`${i.row.person_id}:${i.row.hcid}`)!;
       (outcome.get(i.row.person_id) as { issued: number[] }).issued.push(id);
       audits.push({
         action: 'certificate.issued',
@@ -482,6 +483,9 @@ export function certificateService(deps: {
     ) {
       await mayCorrect(staff, personId);
       await withTransaction(db, async (trx) => {
+        // The person locked as issuance locks them: an issuance in progress sees this revocation
+        // (and keeps the certificate revoked) or finishes before it.
+        await certificateRepository(trx).lockPeople([personId]);
         const row = await certificateRepository(trx).one(personId, certificateId);
         if (!row) throw notFound('The certificate');
         if (row.revoked_at) throw conflict('already_revoked', 'This certificate is already revoked.');

@@ -179,6 +179,7 @@ export function startJobRunner(opts: JobRunnerOptions): Worker {
       let answers: boolean[];
       try {
         answers = await opts.batchHandlers![kind]!(group.map((j) => j.payload));
+        if (!Array.isArray(answers)) throw new TypeError(`the batch handler of "${kind}" gave no answers`);
       } catch (err) {
         log.warn(
           { kind, jobs: group.length, err: { name: safeError(err).name } },
@@ -190,16 +191,21 @@ export function startJobRunner(opts: JobRunnerOptions): Worker {
       const done = group.filter((_, i) => answers[i] === true);
       alone.push(...group.filter((_, i) => answers[i] !== true));
       if (done.length)
-        await db
-          .updateTable('job')
-          .set({ status: 'done', finished_at: sqlNow(clock), locked_until: null, last_error: null })
-          .where(
-            'id',
-            'in',
-            done.map((j) => j.id),
-          )
-          .where('status', '<>', 'done')
-          .execute();
+        try {
+          await db
+            .updateTable('job')
+            .set({ status: 'done', finished_at: sqlNow(clock), locked_until: null, last_error: null })
+            .where(
+              'id',
+              'in',
+              done.map((j) => j.id),
+            )
+            .where('status', '=', 'running')
+            .execute();
+        } catch (err) {
+          // Done but not settled: claimed again when their lease ends, and done again at once.
+          log.warn({ kind, jobs: done.length, err: { name: safeError(err).name } }, 'job batch not settled');
+        }
     }
     return alone;
   };
