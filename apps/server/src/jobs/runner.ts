@@ -167,9 +167,9 @@ export function startJobRunner(opts: JobRunnerOptions): Worker {
     const alone: ClaimedJob[] = [];
     const byKind = new Map<string, ClaimedJob[]>();
     for (const job of jobs) {
-      if (opts.batchHandlers?.[job.kind] && handlers[job.kind])
-        byKind.set(job.kind, [...(byKind.get(job.kind) ?? []), job]);
-      else alone.push(job);
+      if (!opts.batchHandlers?.[job.kind] || !handlers[job.kind]) alone.push(job);
+      else if (byKind.has(job.kind)) byKind.get(job.kind)!.push(job);
+      else byKind.set(job.kind, [job]);
     }
     for (const [kind, group] of byKind) {
       if (group.length === 1) {
