@@ -130,18 +130,26 @@ const PEOPLE_FOR_BOOKINGS = `
     select r.key, k.day, 1
     from k cross join lateral (values (k.by_person), (k.by_account)) as r(key)
     where r.key is not null
-      and not exists (select 1 from appointment a where a.person_id = k.person_id and a.idempotency_key = k.idem)
+      -- a probe of the key's index for each booking (as an anti-join the planner may read the whole index)
+      and (select 1 from appointment a where a.person_id = k.person_id and a.idempotency_key = k.idem limit 1) is null
     order by r.key -- counters locked in one order, so two batches never wait for each other in a circle
     on conflict (key, window_start) do update set count = rate_counter.count + 1
     returning key, count
+  ), tally as (
+    -- the batch's counters by key, looked up by each booking (a scan of all of them for each booking
+    -- would grow with the square of the batch)
+    select coalesce(jsonb_object_agg(key, count), '{}') as by_key from counted
   )
   select k.n, ${BOOKING_PERSON.replaceAll('$2::text', 'k.idem')},
-         (select json_agg(json_build_object('key', c.key, 'count', c.count)) from counted c
-          where c.key in (k.by_person, k.by_account)) as counts,
+         (select json_agg(json_build_object('key', c.key, 'count', c.count))
+          from (values (k.by_person, (t.by_key ->> k.by_person)::int),
+                       (k.by_account, (t.by_key ->> k.by_account)::int)) as c(key, count)
+          where c.count is not null) as counts,
          k.day
   from k
   join person p on p.id = k.person_id
-  join priority_group g on g.id = p.priority_group_id`;
+  join priority_group g on g.id = p.priority_group_id
+  cross join tally t`;
 
 /**
  * Takes the earliest seat with room in the session (or in the chosen slot, $2) while the session

@@ -23,7 +23,7 @@ describe('booking under concurrency', () => {
       BOOKING_PER_PERSON_DAY: '100',
       BOOKING_PER_PHONE_DAY: '100',
     });
-    people = await bulkPeople(t.database.db, { count: 560, secrets: TEST_SECRETS, batch: 3 });
+    people = await bulkPeople(t.database.db, { count: 600, secrets: TEST_SECRETS, batch: 3 });
   });
   afterAll(() => t.close());
 
@@ -255,5 +255,41 @@ describe('booking under concurrency', () => {
       expect(r.json<{ error: { code: string } }>().error.code).toBe('appointment_exists');
     }
     expect((await seatsTaken(t, a.id)) + (await seatsTaken(t, b.id))).toBe(1);
+  });
+
+  it('bookings read together are each counted against their own daily limit', async () => {
+    const facilityId = await facilityOfUser(t.database.db, 'manager');
+    const session = await createSession(t, {
+      facilityId,
+      productId: await productId(t, 'COMIRNATY'),
+      capacity: 100,
+    });
+    // Half of them have used up today's bookings (the limit is 100 here), the other half none.
+    const spent = people.slice(560, 580);
+    const fresh = people.slice(580, 600);
+    const day = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+    await t.database.db
+      .insertInto('rate_counter')
+      .values(spent.map((p) => ({ key: `book:person:${p.personId}`, window_start: day, count: 100 })))
+      .execute();
+    const answers = await Promise.all(
+      [...spent, ...fresh].map((p) => book(t, p.token, { personId: p.personId, sessionId: session.id })),
+    );
+    const refused = answers.slice(0, spent.length);
+    const booked = answers.slice(spent.length);
+    for (const r of refused) {
+      expect(r.statusCode, r.body).toBe(429);
+      expect(r.json<{ error: { code: string } }>().error.code).toBe('booking_rate_limited');
+      expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    for (const r of booked) expect(r.statusCode, r.body).toBe(201);
+    expect(await seatsTaken(t, session.id)).toBe(fresh.length);
+    // Each booking counted once, against its own person and account only.
+    const { rows } = await sql<{ key: string; count: number }>`
+      select key, count from rate_counter
+      where key = any(${fresh.flatMap((p) => [`book:person:${p.personId}`, `book:account:${p.accountId}`])}::text[])
+        and window_start = ${day}`.execute(t.database.db);
+    expect(rows.length).toBe(fresh.length * 2);
+    expect(rows.every((r) => r.count === 1)).toBe(true);
   });
 });
