@@ -237,10 +237,16 @@ export async function writeDoses(
       update appointment a set status = 'attended', attended_at = s.administered_at, updated_at = now()
       from src s where a.person_id = s.person_id and a.id = s.appointment_id and a.status = 'booked'
     ), stale as (
+      -- Each dose's other booked appointment found by its own index probe: as a join, the planner
+      -- may read every booked appointment in the country instead.
       update appointment a set status = 'cancelled', cancel_reason = 'staff', cancelled_at = now(), updated_at = now()
-      from src s
-      where a.person_id = s.person_id and a.dose_number = s.dose_number and a.status = 'booked'
-        and a.id is distinct from s.appointment_id
+      from (select b.person_id, b.id
+            from src s cross join lateral (
+              select b.person_id, b.id from appointment b
+              where b.person_id = s.person_id and b.dose_number = s.dose_number and b.status = 'booked'
+                and b.id is distinct from s.appointment_id
+              limit 1) b) o
+      where a.person_id = o.person_id and a.id = o.id
       returning a.slot_id
     ), freed as (
       update session_slot sl set booked = greatest(0, sl.booked - f.n)
@@ -257,8 +263,9 @@ export async function writeDoses(
                   ${queued.map((w) => w.next!.earliestDate)}::date[], ${queued.map((w) => w.next!.dueDate)}::date[],
                   ${queued.map((w) => w.rank)}::int[], ${queued.map((w) => w.registeredAt)}::timestamptz[])
         as q(person_id, dose_number, product_id, facility_id, earliest, due, rank, registered_at)
-      where not exists (select 1 from appointment a where a.person_id = q.person_id and a.dose_number = q.dose_number
-                        and a.status = 'booked')
+      -- an index probe for each person (as an anti-join, a read of every booked appointment)
+      where (select 1 from appointment a where a.person_id = q.person_id and a.dose_number = q.dose_number
+             and a.status = 'booked' limit 1) is null
       on conflict (person_id, dose_number) do update
         set product_id = excluded.product_id, facility_id = excluded.facility_id,
             earliest_date = excluded.earliest_date, due_date = excluded.due_date, reason = 'next_dose',

@@ -205,6 +205,48 @@ describe('recording a dose', () => {
     expect(counts.rows[0]).toEqual({ entries: 20, jobs: 20, sms: 20, queued: 20 });
   });
 
+  it('cancels the booked appointments elsewhere of people vaccinated here at once, and their seats return', async () => {
+    const lot = await lotAt(db, { facilityId, productCode: 'COMIRNATY', doses: 12, dosesPerVial: 6 });
+    const elsewhere = await db
+      .selectFrom('facility')
+      .select('id')
+      .where('type', '=', 'vaccination_centre')
+      .where('id', '!=', facilityId)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
+    const batch = Array.from({ length: 6 }, () => person());
+    const booked = await Promise.all(
+      batch.slice(0, 3).map((p) => appointmentToday(db, p.personId, elsewhere.id)),
+    );
+    const answers = await Promise.all(batch.map((p) => record(p.personId, { lotId: lot, walkIn: true })));
+    for (const a of answers) expect(a.statusCode, a.body).toBe(201);
+    const appts = await db
+      .selectFrom('appointment')
+      .select(['id', 'status', 'cancel_reason', 'slot_id'])
+      .where(
+        'id',
+        'in',
+        booked.map((b) => b.id),
+      )
+      .execute();
+    expect(appts.map((a) => [a.status, a.cancel_reason])).toEqual(Array(3).fill(['cancelled', 'staff']));
+    const slots = await db
+      .selectFrom('session_slot')
+      .select('booked')
+      .where(
+        'id',
+        'in',
+        appts.map((a) => a.slot_id),
+      )
+      .execute();
+    expect(slots.map((s) => s.booked)).toEqual([0, 0, 0]);
+    // Everyone queued for the second dose, those who had an appointment too.
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from waiting_entry
+      where dose_number = 2 and person_id = any(${batch.map((p) => p.personId)}::bigint[])`.execute(db);
+    expect(rows[0]!.n).toBe(6);
+  });
+
   it('records what the store holds when more doses arrive at once than it has, and refuses the rest', async () => {
     const lot = await lotAt(db, { facilityId, productCode: 'COMIRNATY', doses: 5, dosesPerVial: 10 });
     const batch = Array.from({ length: 8 }, () => person());
