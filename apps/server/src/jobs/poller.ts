@@ -28,6 +28,12 @@ export function startPoller(opts: {
   /** 0: no background polling; work happens only in drain(). */
   pollMs: number;
   runBatch: (control: BatchControl) => Promise<number>;
+  /**
+   * Whether a batch that handled `n` rows may have left more due now (by default, any `n` > 0).
+   * A worker whose batches take all that is due while there is less than a batch says so, and
+   * under steady load waits its interval between passes instead of running them back to back.
+   */
+  more?: (n: number) => boolean;
   log: WorkerLog;
 }): Worker {
   const control = { stopping: false };
@@ -45,7 +51,7 @@ export function startPoller(opts: {
     while (!control.stopping) {
       const n = await opts.runBatch(control);
       total += n;
-      if (n === 0) break;
+      if (!(opts.more ? opts.more(n) : n > 0)) break;
     }
     return total;
   };

@@ -9,6 +9,9 @@ import type { Database, Queryable } from '../db/database.ts';
  * except `rebuildRollups` (an officer's command) and `checkRollups` (the proof).
  */
 
+/** How many deltas of each fact a pass applies at most. */
+export const ROLLUP_BATCH = 20_000;
+
 /** One key for the appliers, the rebuild, the check and population imports: one of them at a time. */
 export const ROLLUP_LOCK = 740_921_001;
 
@@ -205,7 +208,7 @@ const RUN_WRITING = `
 /** Applies a batch of each fact; with `waitForRun`, appointments wait while a run is writing. */
 async function applyWith(client: Client, settings: RollupSettings, waitForRun = false): Promise<number> {
   let total = 0;
-  const [dose, appointment, ...rest] = applyStatements(settings.timeZone, settings.batch ?? 20_000);
+  const [dose, appointment, ...rest] = applyStatements(settings.timeZone, settings.batch ?? ROLLUP_BATCH);
   const held = waitForRun && (await client.query<{ writing: boolean }>(RUN_WRITING)).rows[0]?.writing;
   const statements = held ? [dose!, ...rest] : [dose!, appointment!, ...rest];
   for (const text of statements) {

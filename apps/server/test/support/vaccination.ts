@@ -97,7 +97,15 @@ export async function appointmentToday(
   productCode = 'COMIRNATY',
   doseNumber = 1,
 ) {
-  const session = await addSession(db, { facilityId, date: today(), productCode, doseNumbers: [doseNumber] });
+  // All day: the session upkeep marks the appointments of a session that has ended as missed, and a
+  // test may run at any hour.
+  const session = await addSession(db, {
+    facilityId,
+    date: today(),
+    productCode,
+    doseNumbers: [doseNumber],
+    slots: [{ startsAt: '00:00', endsAt: '23:59', capacity: 20 }],
+  });
   const product = await productId(db, productCode);
   const code = String(1000 + ((personId * 7) % 9000));
   const a = await db
