@@ -3,9 +3,18 @@ import type { IdentifierVault } from '../privacy/identifiers.ts';
 import type { Locale, NotificationTables } from './tables.ts';
 import { renderMessage, templateDefinition, type TemplateName, type TemplateParams } from './templates.ts';
 
+/**
+ * A phone as a person's record keeps it: checked when it was stored, and encrypted under the same
+ * key as the outbox's recipients, so it is copied into the row as it is (no decryption and
+ * encryption again for every message).
+ */
+export interface StoredPhone {
+  encrypted: string;
+}
+
 export interface NotificationRequest<T extends TemplateName = TemplateName> {
-  /** Recipient in E.164, e.g. +8801712345678. */
-  to: string;
+  /** Recipient in E.164, e.g. +8801712345678, or as a person's record stores it. */
+  to: string | StoredPhone;
   template: T;
   locale: Locale;
   params: TemplateParams<T>;
@@ -17,6 +26,17 @@ export class NotificationRequestError extends Error {
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** The recipient column: a phone checked and encrypted, or a stored one as it is. */
+function recipientOf(to: string | StoredPhone, vault: Pick<IdentifierVault, 'encrypt'>): string {
+  if (typeof to !== 'string') {
+    if (!/^v\d+\.[\w-]+\.[\w-]+\.[\w-]+$/.test(to.encrypted))
+      throw new NotificationRequestError('the stored recipient is not an encrypted phone');
+    return to.encrypted;
+  }
+  if (!E164.test(to)) throw new NotificationRequestError('the recipient is not a phone number in E.164 form');
+  return vault.encrypt(to);
+}
 
 /** Key under which a row's secret parameters are kept, encrypted as one JSON object. */
 const SECRET_KEY = '$secret';
@@ -41,8 +61,7 @@ export function notificationRow<T extends TemplateName>(
   n: NotificationRequest<T>,
   vault: Pick<IdentifierVault, 'encrypt'>,
 ): NotificationRow {
-  if (!E164.test(n.to))
-    throw new NotificationRequestError('the recipient is not a phone number in E.164 form');
+  const recipient = recipientOf(n.to, vault);
   const params = n.params as Readonly<Record<string, string | number>>;
   renderMessage(n.template, n.locale, params);
   const secretNames = new Set<string>(templateDefinition(n.template).secret ?? []);
@@ -51,7 +70,7 @@ export function notificationRow<T extends TemplateName>(
   for (const [key, value] of Object.entries(params)) (secretNames.has(key) ? secret : stored)[key] = value;
   if (Object.keys(secret).length) stored[SECRET_KEY] = vault.encrypt(JSON.stringify(secret));
   return {
-    recipient_enc: vault.encrypt(n.to),
+    recipient_enc: recipient,
     template: n.template,
     locale: n.locale,
     params: JSON.stringify(stored),
@@ -96,14 +115,13 @@ export function notificationValues<T extends TemplateName>(
   n: NotificationRequest<T>,
   vault: Pick<IdentifierVault, 'encrypt'>,
 ): { recipient_enc: string; template: string; locale: Locale; params: string; person_id: number | null } {
-  if (!E164.test(n.to))
-    throw new NotificationRequestError('the recipient is not a phone number in E.164 form');
+  const recipient = recipientOf(n.to, vault);
   if (templateDefinition(n.template).secret?.length)
     throw new NotificationRequestError(`template "${n.template}" has secret parameters`);
   const params = n.params as Readonly<Record<string, string | number>>;
   renderMessage(n.template, n.locale, params);
   return {
-    recipient_enc: vault.encrypt(n.to),
+    recipient_enc: recipient,
     template: n.template,
     locale: n.locale,
     params: JSON.stringify(params),

@@ -1,9 +1,10 @@
 import type { Tx } from '../db/database.ts';
-import type { NotificationRow } from '../notifications/outbox.ts';
+import type { NotificationRow, StoredPhone } from '../notifications/outbox.ts';
 
 /** What registration needs from the outbox and the job queue, and nothing more. */
 export interface OutboundMessage {
-  to: string;
+  /** E.164, or a person's stored phone (copied encrypted as it is). */
+  to: string | StoredPhone;
   template: string;
   locale: 'en' | 'bn';
   params: Record<string, string | number>;

@@ -729,7 +729,7 @@ export function registrationService(deps: {
           .execute();
         if (p.phone_enc) {
           await deps.notify(trx, {
-            to: vault.decrypt(p.phone_enc),
+            to: { encrypted: p.phone_enc },
             template: verified ? 'registration_verified' : 'registration_failed_verification',
             locale: p.locale,
             params: {

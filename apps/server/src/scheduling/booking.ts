@@ -725,7 +725,7 @@ export function bookingService(deps: {
     const sms = person.phone_enc
       ? notificationValues(
           {
-            to: vault.decrypt(person.phone_enc),
+            to: { encrypted: person.phone_enc },
             template: 'appointment_booked',
             locale: person.locale,
             params,

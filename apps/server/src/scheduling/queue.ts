@@ -128,7 +128,7 @@ export async function notifyPerson<T extends TemplateName>(
   if (!person.phone_enc) return;
   await enqueueNotification(
     trx,
-    { to: vault.decrypt(person.phone_enc), template, locale: person.locale, params, personId: person.id },
+    { to: { encrypted: person.phone_enc }, template, locale: person.locale, params, personId: person.id },
     vault,
   );
 }

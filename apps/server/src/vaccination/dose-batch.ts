@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { withTransaction, type Database, type Db, type Tx } from '../db/database.ts';
 import { coalesce } from '../db/coalesce.ts';
+import { prepared } from '../db/prepared.ts';
 import { midnightAfter } from '../registration/calendar.ts';
 import { recordDose, type DoseWrite } from './repository.ts';
 
@@ -32,7 +33,7 @@ async function lockVials(trx: Tx, pairs: { facilityId: number; lotId: number }[]
     doses_per_vial: number;
     doses_used: number;
     usable_until: Date;
-  }>`
+  }>`${prepared}
     select v.id, v.facility_id, v.lot_id, v.doses_per_vial, v.doses_used, v.usable_until
     from open_vial v
     join unnest(${pairs.map((p) => p.facilityId)}::bigint[], ${pairs.map((p) => p.lotId)}::bigint[]) as x(f, l)
@@ -183,7 +184,7 @@ export async function writeDoses(
     id: number;
     recorded_at: Date | null;
     vial_id: number | null;
-  }>`
+  }>`${prepared}
     with vial_upd as (
       update open_vial v set doses_used = u.used,
              closed_at = u.close_at, doses_wasted = case when u.close_at is not null then 0 end,
@@ -234,11 +235,16 @@ export async function writeDoses(
       from dose_rows d join src s on s.person_id = d.person_id and s.dose_number = d.dose_number
       where s.draw
     ), attended as (
-      update appointment a set status = 'attended', attended_at = s.administered_at, updated_at = now()
-      from src s where a.person_id = s.person_id and a.id = s.appointment_id and a.status = 'booked'
-    ), stale as (
-      -- Each dose's other booked appointment found by its own index probe: as a join, the planner
+      -- Appointments found by an index probe for each dose, here and below: as joins, the planner
       -- may read every booked appointment in the country instead.
+      update appointment a set status = 'attended', attended_at = o.administered_at, updated_at = now()
+      from (select b.person_id, b.id, s.administered_at
+            from src s cross join lateral (
+              select b.person_id, b.id from appointment b
+              where b.person_id = s.person_id and b.id = s.appointment_id and b.status = 'booked'
+              limit 1) b) o
+      where a.person_id = o.person_id and a.id = o.id
+    ), stale as (
       update appointment a set status = 'cancelled', cancel_reason = 'staff', cancelled_at = now(), updated_at = now()
       from (select b.person_id, b.id
             from src s cross join lateral (

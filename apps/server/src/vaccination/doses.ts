@@ -261,7 +261,7 @@ export function doseService(deps: {
     });
     const sms = person.phone_enc
       ? deps.prepareMessage({
-          to: vault.decrypt(person.phone_enc),
+          to: { encrypted: person.phone_enc },
           template: message.template,
           locale: person.locale,
           params: message.params,

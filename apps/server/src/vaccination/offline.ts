@@ -88,7 +88,7 @@ export function offlineService(deps: {
   facilityScope: (facilityId: number) => Promise<Scope>;
   settings: OfflineSettings;
 }) {
-  const { db, read, vault, catalog, settings } = deps;
+  const { db, read, catalog, settings } = deps;
   const tz = settings.timeZone;
 
   async function pack(staff: Principal, facilityId: number, date: string | undefined, ctx: RequestContext) {
@@ -452,7 +452,7 @@ export function offlineService(deps: {
         registeredAt: new Date(p.person.registered_at),
         sms: p.person.phone_enc
           ? deps.prepareMessage({
-              to: vault.decrypt(p.person.phone_enc),
+              to: { encrypted: p.person.phone_enc },
               template: m.template,
               locale: p.person.locale,
               params: m.params,

@@ -421,6 +421,54 @@ describe('SMS outbox', () => {
     expect(await rows()).toHaveLength(0);
   });
 
+  it("sends to a person's phone as their record stores it, and refuses a stored value that is not one", async () => {
+    const file = path.join(dir, 'stored-phone.jsonl');
+    const other = '+8801811122233';
+    const queued = await withTransaction(database.db, (trx) =>
+      enqueueNotification(
+        trx,
+        {
+          to: { encrypted: vault.encrypt(other) },
+          template: 'registration_confirmed',
+          locale: 'en',
+          params: { name: 'Rahima Khatun', registrationNumber: 'DW-000124' },
+        },
+        vault,
+      ),
+    );
+    const worker = startNotificationWorker({
+      db: database.db,
+      vault,
+      provider: fileSmsProvider(file),
+      settings: SETTINGS,
+      log: recordingLog().log,
+    });
+    await worker.drain();
+    await worker.stop();
+    const line = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.notificationId === queued.id);
+    expect(line).toMatchObject({ to: other, template: 'registration_confirmed' });
+    const before = (await rows()).length;
+    await expect(
+      withTransaction(database.db, (trx) =>
+        enqueueNotification(
+          trx,
+          {
+            to: { encrypted: other },
+            template: 'registration_confirmed',
+            locale: 'en',
+            params: { name: 'A', registrationNumber: 'DW-1' },
+          },
+          vault,
+        ),
+      ),
+    ).rejects.toThrow(NotificationRequestError);
+    expect(await rows()).toHaveLength(before);
+  });
+
   it('logs only ids and the template from the console sink, and prints the text only when told to', async () => {
     const { log, lines } = recordingLog();
     const printed: string[] = [];
